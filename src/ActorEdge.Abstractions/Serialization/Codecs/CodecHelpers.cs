@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -193,7 +194,7 @@ internal static class CodecHelpers
         var value = reader.ReadVarInt64();
         if (value < min || value > max)
         {
-            ThrowOutOfRange(value.ToString(System.Globalization.CultureInfo.InvariantCulture), typeName);
+            ThrowOutOfRange(value.ToString(CultureInfo.InvariantCulture), typeName);
         }
         return value;
     }
@@ -205,7 +206,7 @@ internal static class CodecHelpers
         var value = reader.ReadVarUInt64();
         if (value > max)
         {
-            ThrowOutOfRange(value.ToString(System.Globalization.CultureInfo.InvariantCulture), typeName);
+            ThrowOutOfRange(value.ToString(CultureInfo.InvariantCulture), typeName);
         }
         return value;
     }
@@ -221,7 +222,7 @@ internal static class CodecHelpers
 
     [DoesNotReturn]
     private static void ThrowCountMismatch(long expected, long actual) =>
-        throw new SerializationException($"Malformed data: a collection announced {expected} elements but holds {(actual > expected ? "more" : actual.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+        throw new SerializationException($"Malformed data: a collection announced {expected} elements but holds {(actual > expected ? "more" : actual.ToString(CultureInfo.InvariantCulture))}.");
 
     [DoesNotReturn]
     private static void ThrowCountChanged(int count, int written) =>

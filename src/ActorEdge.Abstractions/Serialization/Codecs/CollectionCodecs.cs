@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 
 namespace ActorEdge.Serialization;
@@ -250,7 +251,7 @@ public sealed class EnumerableCodec<TCollection, T> : IFieldCodec<TCollection>
         return wireType == WireType.Null ? null! : (TCollection)(object)CodecHelpers.ReadList(ref reader, wireType, _element);
     }
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [DoesNotReturn]
     private static void ThrowNotAssignable() =>
         throw new SerializationException($"EnumerableCodec reads a List<{typeof(T)}>, which is not assignable to '{typeof(TCollection)}': give that type a codec of its own.");
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ActorEdge.Serialization;
 
 /// <summary>The codec of <see cref="Dictionary{TKey, TValue}"/>; null is allowed.</summary>
@@ -179,7 +181,7 @@ public sealed class ReadOnlyDictionaryCodec<TDictionary, TKey, TValue> : IFieldC
         return wireType == WireType.Null ? null! : (TDictionary)(object)_dictionary.Read(ref reader, wireType);
     }
 
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [DoesNotReturn]
     private static void ThrowNotAssignable() =>
         throw new SerializationException($"ReadOnlyDictionaryCodec reads a Dictionary<{typeof(TKey)}, {typeof(TValue)}>, which is not assignable to '{typeof(TDictionary)}': give that type a codec of its own.");
 }

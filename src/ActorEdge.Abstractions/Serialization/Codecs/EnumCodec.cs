@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace ActorEdge.Serialization;
@@ -78,7 +79,7 @@ public sealed class EnumCodec<TEnum> : IFieldCodec<TEnum>
     {
         if (value < min || value > max)
         {
-            CodecHelpers.ThrowOutOfRange(value.ToString(System.Globalization.CultureInfo.InvariantCulture), typeof(TEnum).Name);
+            CodecHelpers.ThrowOutOfRange(value.ToString(CultureInfo.InvariantCulture), typeof(TEnum).Name);
         }
     }
 }

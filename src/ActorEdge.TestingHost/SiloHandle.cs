@@ -1,0 +1,46 @@
+using ActorEdge.Runtime;
+using Microsoft.Extensions.Hosting;
+
+namespace ActorEdge.TestingHost;
+
+/// <summary>One silo of a <see cref="TestCluster"/>.</summary>
+public sealed class SiloHandle
+{
+    internal SiloHandle(int index, IHost host, SiloRuntime runtime)
+    {
+        Index = index;
+        Host = host;
+        Runtime = runtime;
+    }
+
+    /// <summary>The silo's index in start order.</summary>
+    public int Index { get; }
+
+    /// <summary>The silo's address.</summary>
+    public SiloAddress Address => Runtime.Local.Address;
+
+    /// <summary>The edge node the silo represents.</summary>
+    public string NodeName => Runtime.Local.NodeName;
+
+    /// <summary>The silo's services.</summary>
+    public IServiceProvider Services => Host.Services;
+
+    /// <summary>A grain factory whose calls start from inside this silo.</summary>
+    public IGrainFactory GrainFactory => Runtime.CallRuntime;
+
+    /// <summary>Whether the silo is running (not stopped or killed).</summary>
+    public bool IsActive { get; internal set; } = true;
+
+    /// <summary>The number of activations on this silo.</summary>
+    public int ActivationCount => Runtime.Catalog.Count;
+
+    /// <summary>Whether this silo hosts an activation of <paramref name="grainId"/>.</summary>
+    public bool HostsActivation(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out _);
+
+    internal IHost Host { get; }
+
+    internal SiloRuntime Runtime { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"silo {Index} ({Address}, {NodeName})";
+}

@@ -51,6 +51,7 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddSingleton(_ => new GrainTypeManifest(RandomPlacement.Instance));
         services.AddSingleton<SiloRuntime>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>().CallRuntime);
+        services.AddSingleton<ILocalSiloDetails>(sp => sp.GetRequiredService<SiloRuntime>().Local);
         services.AddHostedService<SiloHostedService>();
         services.AddKeyedSingleton<IPlacementDirector, RandomPlacementDirector>(typeof(RandomPlacement));
         services.AddKeyedSingleton<IPlacementDirector, PreferLocalPlacementDirector>(typeof(PreferLocalPlacement));
@@ -87,6 +88,7 @@ public static class ActorEdgeSiloHostingExtensions
             o.ServiceId = serviceId;
         });
         var isPrimary = primarySiloEndpoint is null || (primarySiloEndpoint.Port == port && IPAddress.IsLoopback(primarySiloEndpoint.Address));
+        silo.Services.AddSingleton(new DevelopmentClustering(isPrimary ? null : new SiloAddress(primarySiloEndpoint!, 0)));
         if (isPrimary)
         {
             silo.Services.AddSingleton<IMembershipTable>(sp => new InMemoryMembershipTable(sp.GetRequiredService<TimeProvider>()));
@@ -113,10 +115,29 @@ public static class ActorEdgeSiloHostingExtensions
     public static ISiloBuilder AddMemoryGrainStorage(this ISiloBuilder silo, string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new MemoryGrainStorage(name, sp.GetRequiredService<IOptions<SiloOptions>>().Value.ServiceId));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new MemoryGrainStorage(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ServiceId));
+        return silo;
+    }
+
+    /// <summary>
+    /// Adds grain storage named <paramref name="name"/> kept in the memory of the development
+    /// primary silo (see <see cref="UseLocalhostClustering"/>), so that state survives the loss of
+    /// any other silo of a local cluster. For development and demos only.
+    /// </summary>
+    public static ISiloBuilder AddDevelopmentGrainStorage(this ISiloBuilder silo, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new DevelopmentGrainStorage(
+            name,
+            sp.GetRequiredService<IOptions<SiloOptions>>().Value.ServiceId,
+            sp.GetRequiredService<SiloRuntime>(),
+            (sp.GetService<DevelopmentClustering>() ?? throw new InvalidOperationException("AddDevelopmentGrainStorage needs UseLocalhostClustering.")).Primary));
         return silo;
     }
 
     /// <summary>Adds memory grain storage as the default provider.</summary>
     public static ISiloBuilder AddMemoryGrainStorageAsDefault(this ISiloBuilder silo) => silo.AddMemoryGrainStorage(StorageNames.Default);
 }
+
+/// <summary>Where the development primary silo is; null on the primary itself.</summary>
+internal sealed record DevelopmentClustering(SiloAddress? Primary);

@@ -1,11 +1,13 @@
 namespace ActorEdge.Runtime;
 
 /// <summary>Who this silo is, known once its listener is bound.</summary>
-internal sealed class LocalSiloDetails
+internal sealed class LocalSiloDetails : ILocalSiloDetails
 {
     private SiloAddress? _address;
 
     public SiloAddress Address => _address ?? throw new InvalidOperationException("The silo has not started yet.");
+
+    public SiloAddress SiloAddress => Address;
 
     public bool IsStarted => _address is not null;
 

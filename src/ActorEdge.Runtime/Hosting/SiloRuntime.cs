@@ -7,6 +7,7 @@ using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Membership;
 using ActorEdge.Runtime.Messaging;
 using ActorEdge.Runtime.Placement;
+using ActorEdge.Runtime.Storage;
 using ActorEdge.Runtime.SystemTargets;
 using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Serialization;
@@ -90,6 +91,9 @@ internal sealed partial class SiloRuntime
     public PlacementService Placement => _placement ?? throw NotStarted();
 
     public PeerIdentity Identity { get; private set; } = null!;
+
+    /// <summary>The state of development grain storage, when this silo is the development primary.</summary>
+    public VersionedByteStore DevelopmentStore { get; } = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -191,6 +195,7 @@ internal sealed partial class SiloRuntime
                 SystemTargetIds.Membership => await HandleMembershipAsync(request).ConfigureAwait(false),
                 SystemTargetIds.Directory => await HandleDirectoryAsync(request).ConfigureAwait(false),
                 SystemTargetIds.Gateway => HandleGateway(request),
+                SystemTargetIds.Storage => DevelopmentGrainStorage.Handle(DevelopmentStore, request),
                 _ => throw new GrainException($"Unknown system target {request.SystemTarget}."),
             };
         }

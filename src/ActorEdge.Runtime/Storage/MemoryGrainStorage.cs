@@ -1,76 +1,77 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Storage;
 
 /// <summary>
 /// Grain storage in the silo's memory, for tests and demos. It stores serialized bytes (so a
-/// grain never shares objects with storage) and enforces ETags exactly like durable providers:
-/// the ETag is a version number that every write increments.
+/// grain never shares objects with storage) and enforces ETags exactly like durable providers.
 /// </summary>
-internal sealed class MemoryGrainStorage(string name, string serviceId) : IGrainStorage
+internal sealed class MemoryGrainStorage(string serviceId) : IGrainStorage
 {
-    private readonly ConcurrentDictionary<string, Record> _records = new(StringComparer.Ordinal);
-
-    public string Name => name;
+    private readonly VersionedByteStore _store = new();
 
     public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        if (_records.TryGetValue(Key(stateName, grainId), out var record))
-        {
-            grainState.State = Serializer.Deserialize<TState>(record.Data);
-            grainState.ETag = record.ETag;
-            grainState.RecordExists = true;
-        }
-        else
-        {
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-        }
+        GrainStateBytes.Apply(grainState, _store.TryRead(StorageKeys.For(serviceId, grainId, stateName), out var data, out var etag), data, etag);
         return Task.CompletedTask;
     }
 
     public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        var key = Key(stateName, grainId);
-        var data = Serializer.SerializeToArray(grainState.State);
-        while (true)
+        try
         {
-            _records.TryGetValue(key, out var current);
-            if (!string.Equals(current?.ETag, grainState.ETag, StringComparison.Ordinal))
-            {
-                return Task.FromException(new InconsistentStateException($"Write of {key} in memory storage '{name}' refused: the ETag is stale", current?.ETag, grainState.ETag));
-            }
-            var next = new Record(data, ((current?.Version ?? 0) + 1).ToString(CultureInfo.InvariantCulture), (current?.Version ?? 0) + 1);
-            var won = current is null ? _records.TryAdd(key, next) : _records.TryUpdate(key, next, current);
-            if (won)
-            {
-                grainState.ETag = next.ETag;
-                grainState.RecordExists = true;
-                return Task.CompletedTask;
-            }
+            grainState.ETag = _store.Write(StorageKeys.For(serviceId, grainId, stateName), Serializer.SerializeToArray(grainState.State), grainState.ETag);
+            grainState.RecordExists = true;
+            return Task.CompletedTask;
+        }
+        catch (InconsistentStateException e)
+        {
+            return Task.FromException(e);
         }
     }
 
     public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        var key = Key(stateName, grainId);
-        _records.TryGetValue(key, out var current);
-        if (!string.Equals(current?.ETag, grainState.ETag, StringComparison.Ordinal))
+        try
         {
-            return Task.FromException(new InconsistentStateException($"Clear of {key} in memory storage '{name}' refused: the ETag is stale", current?.ETag, grainState.ETag));
+            _store.Clear(StorageKeys.For(serviceId, grainId, stateName), grainState.ETag);
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return Task.CompletedTask;
         }
-        if (current is not null && !_records.TryRemove(new KeyValuePair<string, Record>(key, current)))
+        catch (InconsistentStateException e)
         {
-            return ClearStateAsync(stateName, grainId, grainState, cancellationToken);
+            return Task.FromException(e);
         }
-        grainState.ETag = null;
-        grainState.RecordExists = false;
-        return Task.CompletedTask;
     }
+}
 
-    private string Key(string stateName, GrainId grainId) => $"{serviceId}/{grainId.Type}/{grainId.Key}/{stateName}";
+/// <summary>The storage key layout shared by providers: <c>{serviceId}/{grainType}/{key}/{stateName}</c>.</summary>
+internal static class StorageKeys
+{
+    public static string For(string serviceId, GrainId grainId, string stateName) => $"{serviceId}/{grainId.Type}/{grainId.Key}/{stateName}";
+}
 
-    private sealed record Record(byte[] Data, string ETag, long Version);
+/// <summary>Applies stored bytes to a grain state.</summary>
+internal static class GrainStateBytes
+{
+    public static void Apply<TState>(IGrainState<TState> grainState, bool found, ReadOnlySpan<byte> data, string etag)
+    {
+        if (!found)
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+        try
+        {
+            grainState.State = Serializer.Deserialize<TState>(data);
+        }
+        catch (SerializationException e)
+        {
+            throw new SerializationException($"The stored state (ETag {etag}) cannot be read as {typeof(TState).Name}: {e.Message}", e);
+        }
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+    }
 }

@@ -14,4 +14,8 @@ internal static class SystemTargetIds
     /// <summary>What a gateway tells its clients: grain types by interface, and the gateways.</summary>
     public const uint Gateway = 3;
     public const uint GatewayGetManifest = 1;
+
+    /// <summary>The grain storage held by the development primary silo.</summary>
+    public const uint Storage = 4;
+    public const uint StorageRead = 1, StorageWrite = 2, StorageClear = 3;
 }

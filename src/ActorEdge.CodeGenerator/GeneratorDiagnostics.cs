@@ -77,11 +77,16 @@ internal static class GeneratorDiagnostics
         "Response timeout is invalid",
         "[ResponseTimeout(\"{0}\")] on grain method '{1}' is not a positive TimeSpan; write it like \"00:00:05\"");
 
+    public static readonly DiagnosticDescriptor NonGrainBaseInterface = Create(
+        "AE0015",
+        "Grain interface extends an interface with members that is not a grain interface",
+        "Grain interface '{0}' extends '{1}', which declares members but is not a grain interface; derive '{1}' from a grain interface or stop extending it");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> Descriptors = new[]
     {
         InvalidReturnType, ByRefParameter, GenericMethod, GenericType, NonMethodMember, OneWayWithResult,
         MultipleCancellationTokens, NoCodec, DuplicateId, NotConstructible, MethodIdCollision,
-        AmbiguousConstructor, Inaccessible, InvalidTimeout,
+        AmbiguousConstructor, Inaccessible, InvalidTimeout, NonGrainBaseInterface,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => Descriptors[id];

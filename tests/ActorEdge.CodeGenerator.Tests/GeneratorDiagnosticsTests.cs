@@ -112,6 +112,10 @@ public sealed class GeneratorDiagnosticsTests
             "AE0014", "invalid response timeout",
             "public interface IA : IGrainWithStringKey { [ResponseTimeout(\"soon\")] Task [|M|](); }"
         },
+        {
+            "AE0015", "non-grain base interface with members",
+            "public interface [|IA|] : IGrainWithStringKey, IDisposable { Task M(); }"
+        },
     };
 
     [Theory]

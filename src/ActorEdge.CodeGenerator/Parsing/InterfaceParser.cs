@@ -31,7 +31,25 @@ internal static class InterfaceParser
         var allMethods = new List<MethodModel>(ownMethods);
         foreach (var baseInterface in type.AllInterfaces)
         {
-            if (Symbols.IsGrainMarker(baseInterface) || !Symbols.IsGrainInterface(baseInterface) || baseInterface.IsGenericType)
+            if (Symbols.IsGrainMarker(baseInterface))
+            {
+                continue;
+            }
+            if (!Symbols.IsGrainInterface(baseInterface))
+            {
+                // The proxy could not implement such members: they have no interface id and no invoker.
+                if (!baseInterface.GetMembers().IsEmpty && type.Interfaces.Contains(baseInterface, SymbolEqualityComparer.Default))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.NonGrainBaseInterface, type, fullName, baseInterface.ToStableName()));
+                    return Result(null, diagnostics);
+                }
+                if (!baseInterface.GetMembers().IsEmpty)
+                {
+                    return Result(null, diagnostics);
+                }
+                continue;
+            }
+            if (baseInterface.IsGenericType)
             {
                 continue;
             }

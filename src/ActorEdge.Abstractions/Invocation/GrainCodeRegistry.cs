@@ -9,12 +9,14 @@ namespace ActorEdge.Invocation;
 /// <param name="InterfaceId">Its id: the FNV-1a hash of its full name, the same in every process.</param>
 /// <param name="ProxyFactory">Creates a proxy for a grain id.</param>
 /// <param name="Invoker">Dispatches the interface's own methods (not those of base interfaces).</param>
+/// <param name="MethodNames">The names of the interface's own methods by method id, for logs and metrics.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed record GrainInterfaceDescriptor(
     Type InterfaceType,
     uint InterfaceId,
     Func<IGrainCallRuntime, GrainId, GrainReference> ProxyFactory,
-    IGrainMethodInvoker Invoker);
+    IGrainMethodInvoker Invoker,
+    IReadOnlyDictionary<uint, string>? MethodNames = null);
 
 /// <summary>The generated code for one grain class.</summary>
 /// <param name="GrainClass">The class.</param>

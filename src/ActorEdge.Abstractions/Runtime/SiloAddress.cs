@@ -28,7 +28,7 @@ public sealed class SiloAddress : IEquatable<SiloAddress>
     {
         var at = value.LastIndexOf('@');
         if (at <= 0 || !IPEndPoint.TryParse(value[..at], out var endpoint)
-            || !long.TryParse(value.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+            || !long.TryParse(value.AsSpan(at + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var generation))
         {
             throw new FormatException($"'{value}' is not a silo address: expected 'host:port@generation'.");
         }

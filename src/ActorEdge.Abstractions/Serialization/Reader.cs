@@ -15,6 +15,9 @@ public ref struct Reader
     /// <summary>The deepest nesting of objects accepted.</summary>
     public const int MaxDepth = 64;
 
+    // Encoding.UTF8 replaces invalid bytes silently; corrupt data must fail instead.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;
     private int _depth;
@@ -98,7 +101,7 @@ public ref struct Reader
                 Advance(8);
                 break;
             case WireType.LengthPrefixed:
-                Advance(checked((int)ReadVarUInt32()));
+                Advance((int)ReadVarUInt32()); // a length over int.MaxValue turns negative and fails as truncation
                 break;
             case WireType.StartObject:
                 EnterObject(wireType);
@@ -133,6 +136,10 @@ public ref struct Reader
         for (var shift = 0; shift < 35; shift += 7)
         {
             var b = ReadByte();
+            if (shift == 28 && b > 0x0F)
+            {
+                Throw("a varint that does not fit 32 bits");
+            }
             result |= (uint)(b & 0x7F) << shift;
             if (b < 0x80)
             {
@@ -181,7 +188,7 @@ public ref struct Reader
     public ulong ReadFixed64() => BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(8));
 
     /// <summary>Reads a varint length and returns that many bytes (a view of the buffer, valid while it is).</summary>
-    public ReadOnlySpan<byte> ReadLengthPrefixed() => ReadSpan(checked((int)ReadVarUInt32()));
+    public ReadOnlySpan<byte> ReadLengthPrefixed() => ReadSpan((int)ReadVarUInt32());
 
     /// <summary>Reads a string written by <see cref="Writer.WriteUtf8"/>.</summary>
     public string ReadUtf8()
@@ -189,7 +196,7 @@ public ref struct Reader
         var bytes = ReadLengthPrefixed();
         try
         {
-            return bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+            return bytes.IsEmpty ? string.Empty : StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {

@@ -1,0 +1,140 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using ActorEdge.Invocation;
+using ActorEdge.Placement;
+
+namespace ActorEdge.Runtime.Activations;
+
+/// <summary>What the runtime knows about one grain class.</summary>
+internal sealed class GrainClassInfo
+{
+    public required GrainClassDescriptor Descriptor { get; init; }
+
+    public required string GrainType { get; init; }
+
+    public required PlacementStrategy Placement { get; init; }
+
+    public required bool IsReentrant { get; init; }
+
+    public required FrozenDictionary<uint, IGrainMethodInvoker> Invokers { get; init; }
+}
+
+/// <summary>
+/// The grain classes and interfaces this process knows, from the registrations of generated
+/// code. Built once at start: assemblies that reference ActorEdge.Abstractions are loaded and
+/// their module initializers run.
+/// </summary>
+internal sealed class GrainTypeManifest
+{
+    private readonly FrozenDictionary<string, GrainClassInfo> _classes;
+    private readonly FrozenDictionary<Type, string> _grainTypeByInterface;
+    private readonly FrozenDictionary<Type, string> _ambiguous;
+
+    public GrainTypeManifest(PlacementStrategy defaultPlacement)
+    {
+        RegisterLoadedAssemblies();
+        var classes = new Dictionary<string, GrainClassInfo>(StringComparer.Ordinal);
+        var byInterface = new Dictionary<Type, string>();
+        var ambiguous = new Dictionary<Type, string>();
+        foreach (var descriptor in GrainCodeRegistry.GrainClasses)
+        {
+            if (classes.TryGetValue(descriptor.GrainType, out var clash))
+            {
+                throw new InvalidOperationException(
+                    $"Grain classes {clash.Descriptor.GrainClass} and {descriptor.GrainClass} both have grain type '{descriptor.GrainType}'; give one a [GrainType] name.");
+            }
+            var invokers = new Dictionary<uint, IGrainMethodInvoker>();
+            foreach (var grainInterface in descriptor.Interfaces)
+            {
+                if (GrainCodeRegistry.TryGetInterface(grainInterface, out var interfaceDescriptor))
+                {
+                    invokers[interfaceDescriptor.InterfaceId] = interfaceDescriptor.Invoker;
+                }
+                if (byInterface.TryGetValue(grainInterface, out var other) && other != descriptor.GrainType)
+                {
+                    ambiguous[grainInterface] = $"{other}, {descriptor.GrainType}";
+                }
+                byInterface[grainInterface] = descriptor.GrainType;
+            }
+            var classType = descriptor.GrainClass;
+            classes[descriptor.GrainType] = new GrainClassInfo
+            {
+                Descriptor = descriptor,
+                GrainType = descriptor.GrainType,
+                Placement = classType.GetCustomAttribute<PlacementAttribute>(inherit: true)?.Strategy ?? defaultPlacement,
+                IsReentrant = classType.IsDefined(typeof(ReentrantAttribute), inherit: true),
+                Invokers = invokers.ToFrozenDictionary(),
+            };
+        }
+        _classes = classes.ToFrozenDictionary(StringComparer.Ordinal);
+        _grainTypeByInterface = byInterface.ToFrozenDictionary();
+        _ambiguous = ambiguous.ToFrozenDictionary();
+    }
+
+    public IEnumerable<GrainClassInfo> Classes => _classes.Values;
+
+    public bool TryGetClass(string grainType, out GrainClassInfo? info) => _classes.TryGetValue(grainType, out info);
+
+    /// <summary>Interface id → grain type, for clients (which do not load grain classes).</summary>
+    public IEnumerable<KeyValuePair<Type, string>> InterfaceMap => _grainTypeByInterface;
+
+    public string ResolveGrainType(Type interfaceType)
+    {
+        if (_ambiguous.TryGetValue(interfaceType, out var candidates))
+        {
+            throw new GrainTypeNotFoundException($"Grain interface {interfaceType} is implemented by several grain classes ({candidates}); use GetGrain with a GrainId naming the grain type.");
+        }
+        return _grainTypeByInterface.TryGetValue(interfaceType, out var grainType)
+            ? grainType
+            : throw new GrainTypeNotFoundException($"No grain class implementing {interfaceType} is known to this silo: is the grain assembly referenced by the silo host?");
+    }
+
+    /// <summary>Loads the assemblies referenced (transitively) by the loaded ones that use ActorEdge, and runs their module initializers.</summary>
+    internal static void RegisterLoadedAssemblies()
+    {
+        var abstractions = typeof(IGrain).Assembly.GetName().Name!;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<Assembly>(AppDomain.CurrentDomain.GetAssemblies());
+        if (Assembly.GetEntryAssembly() is { } entry)
+        {
+            pending.Push(entry);
+        }
+        while (pending.Count > 0)
+        {
+            var assembly = pending.Pop();
+            if (assembly.IsDynamic || !seen.Add(assembly.FullName!))
+            {
+                continue;
+            }
+            var references = assembly.GetReferencedAssemblies();
+            var usesActorEdge = false;
+            foreach (var reference in references)
+            {
+                if (reference.Name == abstractions)
+                {
+                    usesActorEdge = true;
+                }
+            }
+            if (!usesActorEdge)
+            {
+                continue;
+            }
+            GrainCodeRegistry.RegisterAssembly(assembly);
+            foreach (var reference in references)
+            {
+                if (reference.Name is { } name && (name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+                try
+                {
+                    pending.Push(Assembly.Load(reference));
+                }
+                catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    // A reference that cannot be loaded cannot hold grains we could run.
+                }
+            }
+        }
+    }
+}

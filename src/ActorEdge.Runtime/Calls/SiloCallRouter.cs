@@ -1,0 +1,215 @@
+using ActorEdge.Hosting;
+using ActorEdge.Placement;
+using ActorEdge.Runtime.Diagnostics;
+using ActorEdge.Runtime.Messaging;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Runtime.Calls;
+
+/// <summary>
+/// The silo's side of grain calls: addresses requests (directory cache, directory, then
+/// placement), forwards and reroutes requests that reach the wrong silo or a departed
+/// activation, relays the requests of connected clients, and sends responses.
+/// </summary>
+internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptions options, TimeProvider timeProvider)
+    : GrainCallRuntime(options, timeProvider)
+{
+    protected override SiloAddress? LocalSilo => runtime.Local.Address;
+
+    protected override string ResolveGrainType(Type interfaceType) => runtime.Manifest.ResolveGrainType(interfaceType);
+
+    protected override void SendRequest(Message request, ResponseCallback? callback)
+    {
+        if (request.Kind == MessageKind.SystemRequest)
+        {
+            TrackTarget(callback, request.TargetSilo!);
+            runtime.MessageCenter.Send(request);
+            return;
+        }
+        if (runtime.Locator.TryLookupCached(request.TargetGrain, out var cached))
+        {
+            request.TargetSilo = cached!.Silo;
+            request.Flags |= MessageFlags.FromCache;
+            TrackTarget(callback, cached.Silo);
+            runtime.MessageCenter.Send(request);
+            return;
+        }
+        _ = AddressAndSendAsync(request, callback);
+    }
+
+    protected override void SendCancellation(Message cancellation, SiloAddress? target)
+    {
+        if (target is not null)
+        {
+            cancellation.TargetSilo = target;
+            runtime.MessageCenter.Send(cancellation);
+        }
+    }
+
+    /// <summary>Sends a response to the silo that sent the request (possibly this one).</summary>
+    public void SendResponse(Message response)
+    {
+        if (response.TargetSilo is null || runtime.Local.IsLocal(response.TargetSilo))
+        {
+            ReceiveResponse(response);
+            return;
+        }
+        runtime.MessageCenter.Send(response);
+    }
+
+    public void RespondWithError(Message request, Exception exception)
+    {
+        if (request.IsOneWay)
+        {
+            LogDebugOneWayFailed(runtime.Logger, request.TargetGrain, exception.Message);
+            request.ReleasePayload();
+            return;
+        }
+        request.ReleasePayload();
+        SendResponse(request.CreateResponse(ResponseStatus.Exception, ExceptionCodec.Encode(exception)));
+    }
+
+    /// <summary>
+    /// Sends again a request whose activation went away before running it: it is addressed
+    /// from scratch (a new activation may be placed). It has not run, so this cannot execute it twice.
+    /// </summary>
+    public void Reroute(Message request, string reason)
+    {
+        if (!TryCountForward(request, reason))
+        {
+            return;
+        }
+        runtime.Locator.Invalidate(request.TargetGrain);
+        request.TargetSilo = null;
+        request.Flags &= ~MessageFlags.FromCache;
+        SendRequest(request, null);
+    }
+
+    /// <summary>Sends a request on to the silo that hosts its grain, and corrects the sender's cache.</summary>
+    public void Forward(Message request, SiloAddress target, string reason)
+    {
+        if (!TryCountForward(request, reason))
+        {
+            return;
+        }
+        if ((request.Flags & MessageFlags.FromCache) != 0 && request.SendingSilo is { } sender && !runtime.Local.IsLocal(sender))
+        {
+            runtime.MessageCenter.Send(new Message { Kind = MessageKind.CacheInvalidation, TargetGrain = request.TargetGrain, SendingSilo = runtime.Local.Address, TargetSilo = sender });
+        }
+        request.TargetSilo = target;
+        runtime.MessageCenter.Send(request);
+    }
+
+    /// <summary>Called when a request could not be delivered to <paramref name="target"/> at all (connecting failed).</summary>
+    public void OnUndeliverable(Message message, SiloAddress target, Exception error)
+    {
+        switch (message.Kind)
+        {
+            case MessageKind.Request:
+                // Never delivered, so never executed: safe to address again once the view is updated.
+                Reroute(message, $"silo {target} is unreachable ({error.Message})");
+                break;
+            case MessageKind.SystemRequest:
+                FailCall(message.CorrelationId, new SiloUnavailableException($"Silo {target} is unreachable: {error.Message}", error));
+                break;
+            default:
+                LogDebugDropped(runtime.Logger, message.Kind, target, error.Message);
+                message.ReleasePayload();
+                break;
+        }
+    }
+
+    /// <summary>Relays a client's request: this silo calls on the client's behalf and returns the response on its connection.</summary>
+    public void RelayFromClient(Connection client, Message request)
+    {
+        request.OriginNode ??= runtime.Local.NodeName;
+        request.SendingSilo = runtime.Local.Address;
+        request.ForwardCount = 0;
+        request.TargetSilo = null;
+        request.Flags &= ~MessageFlags.FromCache;
+        if (request.IsOneWay)
+        {
+            SendRequest(request, null);
+            return;
+        }
+        var callback = new RelayCallback(client, request.CorrelationId);
+        request.Timeout = request.TimeToLiveMs > 0 ? TimeSpan.FromMilliseconds(request.TimeToLiveMs) : null;
+        RegisterRelay(request, callback);
+        SendRequest(request, callback);
+    }
+
+    private async Task AddressAndSendAsync(Message request, ResponseCallback? callback)
+    {
+        try
+        {
+            var address = await runtime.Locator.LookupAsync(request.TargetGrain).ConfigureAwait(false);
+            var target = address?.Silo ?? Place(request);
+            request.TargetSilo = target;
+            TrackTarget(callback, target);
+            runtime.MessageCenter.Send(request);
+        }
+        catch (Exception e)
+        {
+            if (callback is not null)
+            {
+                FailCall(request.CorrelationId, e);
+            }
+            else
+            {
+                RespondWithError(request, e);
+            }
+        }
+    }
+
+    private SiloAddress Place(Message request)
+    {
+        var strategy = runtime.Manifest.TryGetClass(request.TargetGrain.Type, out var info) ? info!.Placement : RandomPlacement.Instance;
+        return runtime.Placement.Place(request.TargetGrain, strategy, request.RequestContext, request.OriginNode);
+    }
+
+    private bool TryCountForward(Message request, string reason)
+    {
+        ActorEdgeInstruments.MessagesForwarded.Add(1);
+        if (++request.ForwardCount > Options.MaxForwardCount)
+        {
+            RespondWithError(request, new GrainException($"The request to {request.TargetGrain} was forwarded {Options.MaxForwardCount} times without reaching its activation (last reason: {reason})."));
+            return false;
+        }
+        LogDebugForwarding(runtime.Logger, request.TargetGrain, reason);
+        return true;
+    }
+
+    /// <summary>Returns a relayed response (or failure) to the client on its connection.</summary>
+    private sealed class RelayCallback(Connection client, long clientCorrelationId) : ResponseCallback
+    {
+        public override void OnResponse(Message response)
+        {
+            client.Send(new Message
+            {
+                Kind = MessageKind.Response,
+                Status = response.Status,
+                CorrelationId = clientCorrelationId,
+                Payload = response.Payload,
+            });
+            // The payload now belongs to the relayed message.
+            response.Payload = null;
+        }
+
+        public override void OnFailure(Exception exception) => client.Send(new Message
+        {
+            Kind = MessageKind.Response,
+            Status = ResponseStatus.Exception,
+            CorrelationId = clientCorrelationId,
+            Payload = ExceptionCodec.Encode(exception),
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding a request to {GrainId}: {Reason}")]
+    private static partial void LogDebugForwarding(ILogger logger, GrainId grainId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A one-way call to {GrainId} failed: {Reason}")]
+    private static partial void LogDebugOneWayFailed(ILogger logger, GrainId grainId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a {Kind} message to unreachable silo {Silo}: {Reason}")]
+    private static partial void LogDebugDropped(ILogger logger, MessageKind kind, SiloAddress silo, string reason);
+}

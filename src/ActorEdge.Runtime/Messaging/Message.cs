@@ -1,0 +1,108 @@
+using ActorEdge.Invocation;
+
+namespace ActorEdge.Runtime.Messaging;
+
+internal enum MessageKind : byte
+{
+    /// <summary>A grain call.</summary>
+    Request = 1,
+    /// <summary>The answer to a <see cref="Request"/> or <see cref="SystemRequest"/>.</summary>
+    Response = 2,
+    /// <summary>A call to a silo service (membership, directory) addressed by <see cref="Message.SystemTarget"/>.</summary>
+    SystemRequest = 3,
+    /// <summary>Cancels the request with the same correlation id sent by the same sender.</summary>
+    Cancel = 4,
+    /// <summary>Tells a silo that its directory cache entry for <see cref="Message.TargetGrain"/> was wrong.</summary>
+    CacheInvalidation = 5,
+}
+
+internal enum ResponseStatus : byte
+{
+    Ok = 0,
+    /// <summary>The callee threw; the payload is the encoded exception.</summary>
+    Exception = 1,
+    /// <summary>The runtime refused the request (unknown grain type, silo stopping...); the payload is the encoded exception.</summary>
+    Rejected = 2,
+}
+
+[Flags]
+internal enum MessageFlags : byte
+{
+    None = 0,
+    OneWay = 1,
+    AlwaysInterleave = 2,
+    /// <summary>The request was sent to a silo because of a directory cache entry, which may be stale.</summary>
+    FromCache = 4,
+}
+
+/// <summary>
+/// One message between silos or between a client and its gateway. Requests and responses share
+/// the shape; the payload holds the encoded arguments, result or exception.
+/// </summary>
+/// <remarks>A message is also the <see cref="OutgoingRequest"/> a generated proxy fills, so a call allocates one object.</remarks>
+internal sealed class Message : OutgoingRequest
+{
+    public MessageKind Kind;
+    public MessageFlags Flags;
+    public ResponseStatus Status;
+    public long CorrelationId;
+    public GrainId TargetGrain;
+    public uint InterfaceId;
+    public uint MethodId;
+    /// <summary>For <see cref="MessageKind.SystemRequest"/>: which silo service.</summary>
+    public uint SystemTarget;
+    /// <summary>Remaining time to live in milliseconds when sent; 0 = none.</summary>
+    public int TimeToLiveMs;
+    public byte ForwardCount;
+    public SiloAddress? SendingSilo;
+    public SiloAddress? TargetSilo;
+    /// <summary>The edge node where the call entered the cluster.</summary>
+    public string? OriginNode;
+    public string? TraceParent;
+    public Dictionary<string, object>? RequestContext;
+    public PooledBuffer? Payload;
+
+    /// <summary>When the message expires, on the receiver's clock (not sent: derived from <see cref="TimeToLiveMs"/>).</summary>
+    public long ExpiresAtTimestamp;
+
+    public override System.Buffers.IBufferWriter<byte> Arguments => Payload ??= new PooledBuffer();
+
+    public bool IsOneWay => (Flags & MessageFlags.OneWay) != 0;
+
+    public ReadOnlySpan<byte> PayloadSpan => Payload is { } payload ? payload.WrittenSpan : default;
+
+    public static MessageFlags ToFlags(InvokeMethodOptions options)
+    {
+        var flags = MessageFlags.None;
+        if ((options & InvokeMethodOptions.OneWay) != 0)
+        {
+            flags |= MessageFlags.OneWay;
+        }
+        if ((options & InvokeMethodOptions.AlwaysInterleave) != 0)
+        {
+            flags |= MessageFlags.AlwaysInterleave;
+        }
+        return flags;
+    }
+
+    public Message CreateResponse(ResponseStatus status, PooledBuffer? payload) => new()
+    {
+        Kind = MessageKind.Response,
+        Status = status,
+        CorrelationId = CorrelationId,
+        TargetGrain = TargetGrain,
+        TargetSilo = SendingSilo,
+        Payload = payload,
+    };
+
+    public void ReleasePayload()
+    {
+        Payload?.Dispose();
+        Payload = null;
+    }
+
+    public override string ToString() =>
+        Kind == MessageKind.Response
+            ? $"Response #{CorrelationId} {Status} to {TargetSilo}"
+            : $"{Kind} #{CorrelationId} {TargetGrain} {InterfaceId:x8}.{MethodId:x8} from {SendingSilo} to {TargetSilo}";
+}

@@ -1,0 +1,17 @@
+namespace ActorEdge.Runtime.SystemTargets;
+
+/// <summary>The silo services reachable with system requests, and their methods.</summary>
+internal static class SystemTargetIds
+{
+    /// <summary>The membership table held by the development primary silo.</summary>
+    public const uint Membership = 1;
+    public const uint MembershipReadAll = 1, MembershipUpsert = 2, MembershipMarkDead = 3;
+
+    /// <summary>The grain directory held by the development primary silo.</summary>
+    public const uint Directory = 2;
+    public const uint DirectoryRegister = 1, DirectoryUnregister = 2, DirectoryLookup = 3, DirectoryUnregisterSilos = 4;
+
+    /// <summary>What a gateway tells its clients: grain types by interface, and the gateways.</summary>
+    public const uint Gateway = 3;
+    public const uint GatewayGetManifest = 1;
+}

@@ -89,12 +89,20 @@ internal sealed class GrainTypeManifest
             : throw new GrainTypeNotFoundException($"No grain class implementing {interfaceType} is known to this silo: is the grain assembly referenced by the silo host?");
     }
 
-    /// <summary>Loads the assemblies referenced (transitively) by the loaded ones that use ActorEdge, and runs their module initializers.</summary>
+    /// <summary>
+    /// Runs the module initializers of every assembly of the application that uses ActorEdge:
+    /// those loaded, those they reference, and those beside the application (a compiler drops
+    /// a project reference nobody calls, so a silo host would not otherwise see its grains).
+    /// </summary>
     internal static void RegisterLoadedAssemblies()
     {
         var abstractions = typeof(IGrain).Assembly.GetName().Name!;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<Assembly>(AppDomain.CurrentDomain.GetAssemblies());
+        foreach (var assembly in ApplicationAssembliesUsing(abstractions))
+        {
+            pending.Push(assembly);
+        }
         if (Assembly.GetEntryAssembly() is { } entry)
         {
             pending.Push(entry);
@@ -136,5 +144,65 @@ internal sealed class GrainTypeManifest
                 }
             }
         }
+    }
+
+    private static IEnumerable<Assembly> ApplicationAssembliesUsing(string abstractions)
+    {
+        string[] files;
+        try
+        {
+            files = Directory.GetFiles(AppContext.BaseDirectory, "*.dll");
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        foreach (var file in files)
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal) || !ReferencesAssembly(file, abstractions))
+            {
+                continue;
+            }
+            Assembly? assembly = null;
+            try
+            {
+                assembly = Assembly.Load(AssemblyName.GetAssemblyName(file));
+            }
+            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // Not loadable in this application: it cannot hold grains we could run.
+            }
+            if (assembly is not null)
+            {
+                yield return assembly;
+            }
+        }
+    }
+
+    /// <summary>Reads the references from the file's metadata, without loading it.</summary>
+    private static bool ReferencesAssembly(string file, string reference)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            if (!pe.HasMetadata)
+            {
+                return false;
+            }
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in metadata.AssemblyReferences)
+            {
+                if (metadata.StringComparer.Equals(metadata.GetAssemblyReference(handle).Name, reference))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+        }
+        return false;
     }
 }

@@ -95,6 +95,7 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         var message = new Message
         {
             Kind = MessageKind.SystemRequest,
+            SendingSilo = LocalSilo,
             SystemTarget = systemTarget,
             MethodId = method,
             TargetSilo = target,

@@ -120,6 +120,12 @@ internal sealed partial class Connection
             Start(peer, handler);
             return true;
         }
+        catch (PeerClosedException)
+        {
+            // A port probe (a health check, a load balancer) connects and leaves: not an error.
+            Abort();
+            return false;
+        }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or InvalidDataException)
         {
             LogHandshakeFailed(_logger, RemoteEndPoint, e.Message);
@@ -258,10 +264,12 @@ internal sealed partial class Connection
             _input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
-                throw new IOException("The peer closed the connection during the handshake.");
+                throw buffer.IsEmpty ? new PeerClosedException() : new IOException("The peer closed the connection during the handshake.");
             }
         }
     }
+
+    private sealed class PeerClosedException() : IOException("The peer closed the connection before its handshake.");
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Closing the connection from {RemoteEndPoint}: {Reason}")]
     private static partial void LogMalformedFrame(ILogger logger, IPEndPoint? remoteEndPoint, string reason);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text;
-using ActorEdge.Serialization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
@@ -29,14 +28,9 @@ internal static class GeneratorHarness
     /// <summary>Compiles <paramref name="source"/> (with <see cref="Usings"/> prepended) as a library.</summary>
     public static CSharpCompilation CreateCompilation(string source, string path = "Test.cs")
     {
-        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(Usings + source, ParseOptions, path, Encoding.UTF8) };
-        if (CodecStubs.Needed)
-        {
-            trees.Add(CSharpSyntaxTree.ParseText(CodecStubs.Source, ParseOptions, "CodecStubs.cs", Encoding.UTF8));
-        }
         return CSharpCompilation.Create(
             "GeneratorTest",
-            trees,
+            [CSharpSyntaxTree.ParseText(Usings + source, ParseOptions, path, Encoding.UTF8)],
             References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
     }
@@ -79,56 +73,5 @@ internal static class GeneratorHarness
             references.Add(MetadataReference.CreateFromFile(abstractions));
         }
         return [.. references];
-    }
-
-    /// <summary>
-    /// Signatures of the built-in codecs, compiled into test snippets while ActorEdge.Abstractions does
-    /// not have them yet, so generated code can be checked to compile. Unused once they exist there.
-    /// </summary>
-    private static class CodecStubs
-    {
-        public static readonly bool Needed = typeof(Codec<>).Assembly.GetType("ActorEdge.Serialization.Int32Codec") is null;
-
-        private static readonly (string Name, string Type)[] Simple =
-        [
-            ("BoolCodec", "bool"), ("ByteCodec", "byte"), ("SByteCodec", "sbyte"), ("Int16Codec", "short"), ("UInt16Codec", "ushort"),
-            ("Int32Codec", "int"), ("UInt32Codec", "uint"), ("Int64Codec", "long"), ("UInt64Codec", "ulong"), ("CharCodec", "char"),
-            ("SingleCodec", "float"), ("DoubleCodec", "double"), ("DecimalCodec", "decimal"), ("StringCodec", "string"),
-            ("GuidCodec", "System.Guid"), ("DateTimeCodec", "System.DateTime"), ("DateTimeOffsetCodec", "System.DateTimeOffset"),
-            ("TimeSpanCodec", "System.TimeSpan"), ("DateOnlyCodec", "System.DateOnly"), ("TimeOnlyCodec", "System.TimeOnly"),
-            ("ByteArrayCodec", "byte[]"), ("ByteMemoryCodec", "System.ReadOnlyMemory<byte>"), ("UriCodec", "System.Uri"),
-            ("GrainIdCodec", "ActorEdge.GrainId"), ("SiloAddressCodec", "ActorEdge.SiloAddress"),
-        ];
-
-        public static string Source
-        {
-            get
-            {
-                var builder = new StringBuilder("namespace ActorEdge.Serialization;\nusing System.Collections.Generic;\n");
-                foreach (var (name, type) in Simple)
-                {
-                    builder.Append(
-                        $"public sealed class {name} : IFieldCodec<{type}> {{ public static readonly {name} Instance = new(); {Body(type)} }}\n");
-                }
-                builder.Append("""
-                    public sealed class NullableCodec<T>(IFieldCodec<T> c) : IFieldCodec<T?> where T : struct { BODY(T?) }
-                    public sealed class ArrayCodec<T>(IFieldCodec<T> c) : IFieldCodec<T[]> { BODY(T[]) }
-                    public sealed class ListCodec<T>(IFieldCodec<T> c) : IFieldCodec<List<T>> { BODY(List<T>) }
-                    public sealed class HashSetCodec<T>(IFieldCodec<T> c) : IFieldCodec<HashSet<T>> { BODY(HashSet<T>) }
-                    public sealed class DictionaryCodec<TKey, TValue>(IFieldCodec<TKey> k, IFieldCodec<TValue> v) : IFieldCodec<Dictionary<TKey, TValue>> where TKey : notnull { BODY(Dictionary<TKey, TValue>) }
-                    public sealed class EnumerableCodec<TCollection, T>(IFieldCodec<T> c) : IFieldCodec<TCollection> where TCollection : IEnumerable<T> { BODY(TCollection) }
-                    public sealed class ReadOnlyDictionaryCodec<TDictionary, TKey, TValue>(IFieldCodec<TKey> k, IFieldCodec<TValue> v) : IFieldCodec<TDictionary> where TDictionary : IEnumerable<KeyValuePair<TKey, TValue>> { BODY(TDictionary) }
-                    public sealed class KeyValuePairCodec<TKey, TValue>(IFieldCodec<TKey> k, IFieldCodec<TValue> v) : IFieldCodec<KeyValuePair<TKey, TValue>> { BODY(KeyValuePair<TKey, TValue>) }
-                    public sealed class ValueTupleCodec<T1, T2>(IFieldCodec<T1> a, IFieldCodec<T2> b) : IFieldCodec<(T1, T2)> { BODY((T1, T2)) }
-                    public sealed class ValueTupleCodec<T1, T2, T3>(IFieldCodec<T1> a, IFieldCodec<T2> b, IFieldCodec<T3> c) : IFieldCodec<(T1, T2, T3)> { BODY((T1, T2, T3)) }
-                    public sealed class EnumCodec<TEnum> : IFieldCodec<TEnum> where TEnum : struct, System.Enum { public static readonly EnumCodec<TEnum> Instance = new(); BODY(TEnum) }
-
-                    """);
-                return System.Text.RegularExpressions.Regex.Replace(builder.ToString(), @"BODY\((.*?)\) \}", m => Body(m.Groups[1].Value) + " }");
-            }
-        }
-
-        private static string Body(string type) =>
-            $"public void Write(ref Writer writer, uint fieldId, {type} value) {{ }} public {type} Read(ref Reader reader, WireType wireType) => default!;";
     }
 }

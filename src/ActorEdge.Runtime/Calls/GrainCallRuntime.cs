@@ -146,6 +146,15 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         Register(message, callback);
     }
 
+    /// <summary>Cancels a pending call as if its caller's token had been canceled (a client canceled the call this silo relays).</summary>
+    protected void CancelPending(long correlationId)
+    {
+        if (_pending.TryGetValue(correlationId, out var callback))
+        {
+            Cancel(callback, new CancellationToken(canceled: true));
+        }
+    }
+
     /// <summary>Records where a pending call's request went, so that silo's death fails it.</summary>
     protected static void TrackTarget(ResponseCallback? callback, SiloAddress target)
     {

@@ -306,6 +306,9 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
                 case MessageKind.SystemRequest:
                     _ = runtime.HandleSystemRequestAsync(message, response => connection.Send(response));
                     break;
+                case MessageKind.Cancel:
+                    runtime.Router.CancelRelay(connection, message.CorrelationId);
+                    break;
                 default:
                     message.ReleasePayload();
                     break;

@@ -12,6 +12,8 @@ public interface ITurnGrain : IGrainWithStringKey
     Task<int> MaxConcurrency();
 }
 
+public interface INonReentrantTurnGrain : ITurnGrain;
+
 public interface IReentrantTurnGrain : ITurnGrain;
 
 public abstract class TurnGrainBase : Grain, ITurnGrain
@@ -42,7 +44,7 @@ public abstract class TurnGrainBase : Grain, ITurnGrain
     public Task<int> MaxConcurrency() => Task.FromResult(_maxInside);
 }
 
-public sealed class TurnGrain : TurnGrainBase, ITurnGrain;
+public sealed class TurnGrain : TurnGrainBase, INonReentrantTurnGrain;
 
 [Reentrant]
 public sealed class ReentrantTurnGrain : TurnGrainBase, IReentrantTurnGrain;

@@ -214,6 +214,11 @@ internal static class MessageSerializer
         {
             m.TargetGrain = new GrainId(grainType, grainKey);
         }
+        else if (m.Kind is MessageKind.Request or MessageKind.CacheInvalidation)
+        {
+            // Both are addressed to a grain; without one the catalog and locator would fail far from the connection.
+            throw new InvalidDataException($"A {m.Kind} message lacks its target grain.");
+        }
         return m;
     }
 
@@ -241,7 +246,7 @@ internal static class MessageSerializer
         {
             switch (field)
             {
-                case 1: address = new IPAddress(r.ReadLengthPrefixed()); break;
+                case 1: address = ReadIPAddress(ref r); break;
                 case 2: port = (int)r.ReadVarUInt32(); break;
                 case 3: generation = r.ReadVarInt64(); break;
                 default: r.SkipField(inner); break;
@@ -252,6 +257,17 @@ internal static class MessageSerializer
             throw new SerializationException("A silo address lacks its address or has an invalid port.");
         }
         return new SiloAddress(new IPEndPoint(address, port), generation);
+    }
+
+    private static IPAddress ReadIPAddress(ref Reader r)
+    {
+        var bytes = r.ReadLengthPrefixed();
+        // IPAddress throws ArgumentException for other lengths, which would escape the callers' SerializationException handling.
+        if (bytes.Length is not (4 or 16))
+        {
+            throw new SerializationException($"A silo address of {bytes.Length} bytes is neither IPv4 nor IPv6.");
+        }
+        return new IPAddress(bytes);
     }
 
     private static void Copy(ReadOnlySpan<byte> source, IBufferWriter<byte> output)

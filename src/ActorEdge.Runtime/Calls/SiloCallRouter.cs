@@ -24,6 +24,11 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
 
     protected override void SendRequest(Message request, ResponseCallback? callback)
     {
+        if (callback is null && request.Kind == MessageKind.Request && runtime.Local.IsLocal(request.SendingSilo))
+        {
+            // A rerouted request of ours: keep tracking its new target, so that silo's death fails the call.
+            callback = FindPending(request.CorrelationId);
+        }
         if (request.Kind == MessageKind.SystemRequest)
         {
             TrackTarget(callback, request.TargetSilo!);

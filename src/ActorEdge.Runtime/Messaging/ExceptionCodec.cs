@@ -82,11 +82,13 @@ internal static class ExceptionCodec
         {
             return new InconsistentStateException(message, storedEtag, currentEtag);
         }
-        if (type is not null && typeof(Exception).IsAssignableFrom(type) && type.GetConstructor([typeof(string)]) is { } constructor)
+        if (type is not null && typeof(Exception).IsAssignableFrom(type)
+            && (type.GetConstructor([typeof(string)]) ?? type.GetConstructor([typeof(string), typeof(Exception)])) is { } constructor)
         {
             try
             {
-                return (Exception)constructor.Invoke([message]);
+                // (message, innerException) covers types whose inner exception is optional, such as SiloUnavailableException.
+                return (Exception)constructor.Invoke(constructor.GetParameters().Length == 1 ? [message] : [message, null]);
             }
             catch (System.Reflection.TargetInvocationException)
             {

@@ -36,7 +36,7 @@ internal static class Clusters
     }
 
     /// <summary>Connects an extra client with the given response timeout (the caller disposes it).</summary>
-    public static Task<Client.ClusterClient> ConnectClientAsync(TestCluster cluster, TimeSpan responseTimeout) =>
+    public static Task<ActorEdge.Client.ClusterClient> ConnectClientAsync(TestCluster cluster, TimeSpan responseTimeout) =>
         cluster.ConnectClientAsync(o => o.ResponseTimeout = responseTimeout);
 
     public static GrainId IdOf(object grain) => ((GrainReference)grain).GrainId;

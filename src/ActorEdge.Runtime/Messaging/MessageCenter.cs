@@ -142,6 +142,14 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         }
     }
 
+    void IConnectionHandler.OnUndelivered(Connection connection, Message message)
+    {
+        if (connection.Peer?.Silo is { } silo)
+        {
+            runtime.Router.OnUndeliverable(message, silo, new SiloUnavailableException($"The connection to {silo} closed before the message was sent."));
+        }
+    }
+
     internal void SetExpiry(Message message)
     {
         if (message.TimeToLiveMs > 0)
@@ -313,6 +321,9 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         }
 
         public void OnClosed(Connection connection, Exception? error) => center._inbound.TryRemove(connection, out _);
+
+        // A response the client will never see: its call fails there when the connection drops.
+        public void OnUndelivered(Connection connection, Message message) => message.ReleasePayload();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connected to silo {Silo}")]

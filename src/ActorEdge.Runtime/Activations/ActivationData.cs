@@ -119,6 +119,21 @@ internal sealed partial class ActivationData : IGrainContext
             }
         }, (this, (sender, correlationId)));
 
+    /// <summary>Drops the activation without running anything more of it (the silo crashed).</summary>
+    public void Abandon() =>
+        _scheduler.Post(static state =>
+        {
+            var activation = (ActivationData)state!;
+            activation.State = ActivationState.Invalid;
+            foreach (var timer in activation._timers.ToArray())
+            {
+                timer.Dispose();
+            }
+            activation._lifetime.Cancel();
+            activation._waiting.Clear();
+            activation._deactivated.TrySetResult();
+        }, this);
+
     public void DeactivateOnIdle()
     {
         _deactivateWhenIdle = true;

@@ -58,6 +58,12 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
             runtime.Dispatch(message);
             return;
         }
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopped or killed: nothing leaves this silo any more.
+            message.ReleasePayload();
+            return;
+        }
         if (_outbound.TryGetValue(target, out var pending) && pending.IsCompletedSuccessfully && pending.Result.Send(message))
         {
             ActorEdgeInstruments.MessagesSent.Add(1);

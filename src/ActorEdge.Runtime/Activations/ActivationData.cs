@@ -252,11 +252,12 @@ internal sealed partial class ActivationData : IGrainContext
         }
         else
         {
-            Activity? activity = null;
+            var previousActivity = Activity.Current;
             if (ActorEdgeInstruments.ActivitySource.HasListeners())
             {
-                activity = ActorEdgeInstruments.ActivitySource.StartActivity($"{ClassInfo.GrainType}/{message.MethodId:x8}", ActivityKind.Server, message.TraceParent);
-                activity?.SetTag("actoredge.grain", GrainId.ToString());
+                sink.Activity = ActorEdgeInstruments.ActivitySource.StartActivity(
+                    _runtime.DescribeMethod(message.InterfaceId, message.MethodId), ActivityKind.Server, message.TraceParent);
+                sink.Activity?.SetTag("actoredge.grain", GrainId.ToString());
             }
             try
             {
@@ -266,7 +267,8 @@ internal sealed partial class ActivationData : IGrainContext
             {
                 pending = sink.Fail(e);
             }
-            activity?.Dispose();
+            // The activity flows into the grain method's awaits; this thread moves on to other work.
+            Activity.Current = previousActivity;
         }
         // Arguments are decoded synchronously by the invoker: the payload can go back to the pool.
         message.ReleasePayload();
@@ -307,6 +309,7 @@ internal sealed partial class ActivationData : IGrainContext
             _cancelable?.Remove((sink.Request.SendingSilo, sink.Request.CorrelationId));
         }
         sink.RecordMetrics(ClassInfo.GrainType);
+        sink.Activity?.Stop();
         _running--;
         _lastActiveTimestamp = _runtime.TimeProvider.GetTimestamp();
         if (State == ActivationState.Deactivating && _running == 0)

@@ -56,11 +56,13 @@ internal static class RegistrationEmitter
         return writer.ToString();
     }
 
-    // The runtime names methods in timeouts, errors and metrics from this table; without it they show as hex ids.
+    // Names of the interface's own methods by id, for the runtime's logs and metrics.
     private static string MethodNames(InterfaceModel model) =>
         model.OwnMethods.Count == 0
             ? "null"
-            : $"new global::System.Collections.Generic.Dictionary<uint, string> {{ {string.Join(", ", model.OwnMethods.Select(m => $"[{InterfaceEmitter.Hex(m.MethodId)}] = {Literal(m.Name)}"))} }}";
+            : "new global::System.Collections.Generic.Dictionary<uint, string> { "
+                + string.Join(", ", model.OwnMethods.Select(m => $"[{InterfaceEmitter.Hex(m.MethodId)}] = {Literal(m.Name)}"))
+                + " }";
 
     private static string Argument(ConstructorArgument argument) =>
         argument.StateName is { } stateName

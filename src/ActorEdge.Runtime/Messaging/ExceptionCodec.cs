@@ -82,13 +82,19 @@ internal static class ExceptionCodec
         {
             return new InconsistentStateException(message, storedEtag, currentEtag);
         }
-        if (type is not null && typeof(Exception).IsAssignableFrom(type)
-            && (type.GetConstructor([typeof(string)]) ?? type.GetConstructor([typeof(string), typeof(Exception)])) is { } constructor)
+        if (type is not null && typeof(Exception).IsAssignableFrom(type))
         {
+            // Exception types are recreated from their message: (string), or (string, Exception? inner).
             try
             {
-                // (message, innerException) covers types whose inner exception is optional, such as SiloUnavailableException.
-                return (Exception)constructor.Invoke(constructor.GetParameters().Length == 1 ? [message] : [message, null]);
+                if (type.GetConstructor([typeof(string)]) is { } withMessage)
+                {
+                    return (Exception)withMessage.Invoke([message]);
+                }
+                if (type.GetConstructor([typeof(string), typeof(Exception)]) is { } withInner)
+                {
+                    return (Exception)withInner.Invoke([message, null]);
+                }
             }
             catch (System.Reflection.TargetInvocationException)
             {

@@ -9,7 +9,7 @@ public sealed class OperationsPerSecondColumn : IColumn
 {
     public string Id => nameof(OperationsPerSecondColumn);
 
-    public string ColumnName => "Calls/s";
+    public string ColumnName => "Ops/s";
 
     public bool AlwaysShow => true;
 

@@ -96,6 +96,20 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
         }
     }
 
+    void IConnectionHandler.OnUndelivered(Connection connection, Message message)
+    {
+        // Never written to the lost gateway, so never executed: send it through another one.
+        if (message.Kind is MessageKind.Request or MessageKind.SystemRequest && !_disposed.IsCancellationRequested)
+        {
+            Retarget(message, null);
+            _ = SendSlowAsync(message, null);
+        }
+        else
+        {
+            message.ReleasePayload();
+        }
+    }
+
     public override void Dispose()
     {
         _disposed.Cancel();
@@ -109,6 +123,10 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
         {
             var gateway = await EnsureConnectedAsync(_disposed.Token).ConfigureAwait(false);
             TrackTarget(callback, gateway.Peer!.Silo!);
+            if (callback is null)
+            {
+                Retarget(request, gateway.Peer.Silo);
+            }
             if (!gateway.Send(request))
             {
                 throw new SiloUnavailableException($"The connection to gateway {gateway.Peer.Silo} closed.");
@@ -116,7 +134,7 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
         }
         catch (Exception e)
         {
-            if (callback is not null)
+            if (!request.IsOneWay)
             {
                 FailCall(request.CorrelationId, e);
             }
@@ -170,12 +188,20 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
         }
     }
 
-    private async Task LoadManifestAsync(SiloAddress gateway)
+    /// <summary>Asks the gateway which silos are active (and learns them as gateways).</summary>
+    public async Task<IReadOnlyList<SiloAddress>> GetActiveSilosAsync(CancellationToken cancellationToken)
+    {
+        var gateway = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        return await LoadManifestAsync(gateway.Peer!.Silo!).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<SiloAddress>> LoadManifestAsync(SiloAddress gateway)
     {
         var response = await SystemCallAsync(gateway, SystemTargetIds.Gateway, SystemTargetIds.GatewayGetManifest, null).ConfigureAwait(false);
         try
         {
             var grainTypes = new Dictionary<uint, string>();
+            var silos = new List<SiloAddress>();
             var r = new Reader(response.PayloadSpan);
             while (r.TryReadFieldHeader(out var field, out var wireType))
             {
@@ -186,6 +212,7 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
                         break;
                     case 2:
                         var silo = MessageSerializer.ReadSilo(ref r, wireType);
+                        silos.Add(silo);
                         if (!_gateways.Contains(silo.Endpoint))
                         {
                             _gateways.Add(silo.Endpoint);
@@ -197,6 +224,7 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
                 }
             }
             _grainTypes = grainTypes.ToFrozenDictionary();
+            return silos;
         }
         finally
         {

@@ -52,6 +52,9 @@ public sealed class ClusterClient : IClusterClient, IAsyncDisposable
 
     internal Task ConnectAsync(CancellationToken cancellationToken) => _runtime.ConnectAsync(cancellationToken);
 
+    /// <summary>The silos the gateway currently sees as active (the client also learns them as gateways).</summary>
+    public Task<IReadOnlyList<SiloAddress>> GetActiveSilosAsync(CancellationToken cancellationToken = default) => _runtime.GetActiveSilosAsync(cancellationToken);
+
     /// <inheritdoc />
     public TGrainInterface GetGrain<TGrainInterface>(string primaryKey) where TGrainInterface : IGrainWithStringKey => _runtime.GetGrain<TGrainInterface>(primaryKey);
 

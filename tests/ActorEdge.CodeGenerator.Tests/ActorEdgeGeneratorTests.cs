@@ -193,6 +193,16 @@ public sealed class ActorEdgeGeneratorTests
     }
 
     [Fact]
+    public void Registration_NamesInterfaceMethodsById()
+    {
+        var (result, _) = GeneratorHarness.Run(ValidSource);
+
+        var registration = Source(result, "ActorEdgeGeneratedRegistration.g.cs");
+        var id = StableHash.Fnv1a("Add(Shop.Item,int)");
+        Assert.Contains($"[0x{id:X8}u] = \"Add\"", registration, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Output_IsDeterministic()
     {
         var first = GeneratorHarness.Run(ValidSource).Result.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToList();

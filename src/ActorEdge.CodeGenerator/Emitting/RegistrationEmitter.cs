@@ -30,7 +30,8 @@ internal static class RegistrationEmitter
                 .Line($"    typeof({model.TypeName}),")
                 .Line($"    {InterfaceEmitter.Hex(model.InterfaceId)},")
                 .Line($"    static (runtime, grainId) => new {InterfaceEmitter.ProxyName(model)}(runtime, grainId),")
-                .Line($"    new {InterfaceEmitter.InvokerName(model)}()));");
+                .Line($"    new {InterfaceEmitter.InvokerName(model)}(),")
+                .Line($"    {MethodNames(model)}));");
         }
 
         foreach (var model in grainClasses.OrderBy(m => m.FullName, StringComparer.Ordinal))
@@ -54,6 +55,14 @@ internal static class RegistrationEmitter
         writer.Close().Close();
         return writer.ToString();
     }
+
+    // Names of the interface's own methods by id, for the runtime's logs and metrics.
+    private static string MethodNames(InterfaceModel model) =>
+        model.OwnMethods.Count == 0
+            ? "null"
+            : "new global::System.Collections.Generic.Dictionary<uint, string> { "
+                + string.Join(", ", model.OwnMethods.Select(m => $"[{InterfaceEmitter.Hex(m.MethodId)}] = {Literal(m.Name)}"))
+                + " }";
 
     private static string Argument(ConstructorArgument argument) =>
         argument.StateName is { } stateName

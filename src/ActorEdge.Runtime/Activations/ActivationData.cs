@@ -116,6 +116,21 @@ internal sealed partial class ActivationData : IGrainContext
             }
         }, (this, (sender, correlationId)));
 
+    /// <summary>Drops the activation without running anything more of it (the silo crashed).</summary>
+    public void Abandon() =>
+        _scheduler.Post(static state =>
+        {
+            var activation = (ActivationData)state!;
+            activation.State = ActivationState.Invalid;
+            foreach (var timer in activation._timers.ToArray())
+            {
+                timer.Dispose();
+            }
+            activation._lifetime.Cancel();
+            activation._waiting.Clear();
+            activation._deactivated.TrySetResult();
+        }, this);
+
     public void DeactivateOnIdle()
     {
         _deactivateWhenIdle = true;
@@ -234,11 +249,12 @@ internal sealed partial class ActivationData : IGrainContext
         }
         else
         {
-            Activity? activity = null;
+            var previousActivity = Activity.Current;
             if (ActorEdgeInstruments.ActivitySource.HasListeners())
             {
-                activity = ActorEdgeInstruments.ActivitySource.StartActivity($"{ClassInfo.GrainType}/{message.MethodId:x8}", ActivityKind.Server, message.TraceParent);
-                activity?.SetTag("actoredge.grain", GrainId.ToString());
+                sink.Activity = ActorEdgeInstruments.ActivitySource.StartActivity(
+                    _runtime.DescribeMethod(message.InterfaceId, message.MethodId), ActivityKind.Server, message.TraceParent);
+                sink.Activity?.SetTag("actoredge.grain", GrainId.ToString());
             }
             try
             {
@@ -248,7 +264,8 @@ internal sealed partial class ActivationData : IGrainContext
             {
                 pending = sink.Fail(e);
             }
-            activity?.Dispose();
+            // The activity flows into the grain method's awaits; this thread moves on to other work.
+            Activity.Current = previousActivity;
         }
         // Arguments are decoded synchronously by the invoker: the payload can go back to the pool.
         message.ReleasePayload();
@@ -289,6 +306,7 @@ internal sealed partial class ActivationData : IGrainContext
             _cancelable?.Remove((sink.Request.SendingSilo, sink.Request.CorrelationId));
         }
         sink.RecordMetrics(ClassInfo.GrainType);
+        sink.Activity?.Stop();
         _running--;
         _lastActiveTimestamp = _runtime.TimeProvider.GetTimestamp();
         if (State == ActivationState.Deactivating && _running == 0)

@@ -80,11 +80,15 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets every activation at once (a crash).</summary>
+    /// <summary>Forgets every activation at once (a crash): no deactivation, no unregistration, no more timer ticks.</summary>
     public void Abandon()
     {
         _stopping = true;
         _collectionTimer?.Dispose();
+        foreach (var activation in _activations.Values)
+        {
+            activation.Abandon();
+        }
         _activations.Clear();
     }
 

@@ -18,6 +18,9 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
 
     public Message Request { get; } = request;
 
+    /// <summary>The trace span of this request, when someone listens to the ActorEdge ActivitySource.</summary>
+    public Activity? Activity { get; set; }
+
     public bool IsCancelable => _cancellation is not null;
 
     public CancellationToken CancellationToken
@@ -63,6 +66,7 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
     public ValueTask Fail(Exception exception)
     {
         _failed = true;
+        Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
         activation.Runtime.Router.RespondWithError(Request, exception);
         return default;
     }

@@ -155,6 +155,18 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         }
     }
 
+    /// <summary>
+    /// Records where a request of this process's own pending call now goes (null: nowhere yet),
+    /// when it is sent again after its first target was lost, so that target's death does not fail it.
+    /// </summary>
+    protected void Retarget(Message request, SiloAddress? target)
+    {
+        if (!request.IsOneWay && _pending.TryGetValue(request.CorrelationId, out var callback))
+        {
+            callback.TargetSilo = target;
+        }
+    }
+
     public virtual void Dispose()
     {
         _sweepTimer.Dispose();

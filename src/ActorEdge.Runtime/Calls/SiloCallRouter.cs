@@ -30,7 +30,7 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         {
             request.TargetSilo = cached!.Silo;
             request.Flags |= MessageFlags.FromCache;
-            TrackTarget(callback, cached.Silo);
+            Track(request, callback, cached.Silo);
             runtime.MessageCenter.Send(request);
             return;
         }
@@ -78,6 +78,11 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         if (!TryCountForward(request, reason))
         {
             return;
+        }
+        if (runtime.Local.IsLocal(request.SendingSilo))
+        {
+            // Our own call: the silo it was headed to no longer decides its fate.
+            Retarget(request, null);
         }
         runtime.Locator.Invalidate(request.TargetGrain);
         request.TargetSilo = null;
@@ -145,7 +150,7 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
             var address = await runtime.Locator.LookupAsync(request.TargetGrain).ConfigureAwait(false);
             var target = address?.Silo ?? Place(request);
             request.TargetSilo = target;
-            TrackTarget(callback, target);
+            Track(request, callback, target);
             runtime.MessageCenter.Send(request);
         }
         catch (Exception e)
@@ -158,6 +163,19 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
             {
                 RespondWithError(request, e);
             }
+        }
+    }
+
+    private void Track(Message request, ResponseCallback? callback, SiloAddress target)
+    {
+        if (callback is not null)
+        {
+            TrackTarget(callback, target);
+        }
+        else if (runtime.Local.IsLocal(request.SendingSilo))
+        {
+            // A request of ours sent again (rerouted): move its pending call to the new target.
+            Retarget(request, target);
         }
     }
 

@@ -15,6 +15,9 @@ internal interface IConnectionHandler
 
     /// <summary>Called once when the connection closes, with the error that closed it, if any.</summary>
     void OnClosed(Connection connection, Exception? error);
+
+    /// <summary>Called for each message that was queued but never written when the connection closed: it certainly did not arrive.</summary>
+    void OnUndelivered(Connection connection, Message message);
 }
 
 /// <summary>Who is at the other end of a connection, as told by its handshake.</summary>
@@ -42,6 +45,7 @@ internal sealed partial class Connection
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionHandler? _handler;
+    private Exception? _closeError;
     private int _closing;
 
     public Connection(Socket socket, int maxFrameLength, ILogger logger)
@@ -137,13 +141,17 @@ internal sealed partial class Connection
     /// <summary>Closes the connection gracefully: queued messages are written first.</summary>
     public void Close() => _sendQueue.Writer.TryComplete();
 
-    /// <summary>Closes the connection at once, dropping queued messages (a crash, a protocol violation).</summary>
+    /// <summary>
+    /// Closes the connection at once (a crash, a protocol violation). The write loop then hands
+    /// what was still queued to <see cref="IConnectionHandler.OnUndelivered"/> and reports the close.
+    /// </summary>
     public void Abort(Exception? error = null)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
         }
+        _closeError = error;
         _sendQueue.Writer.TryComplete();
         try
         {
@@ -156,8 +164,11 @@ internal sealed partial class Connection
         {
         }
         _stream.Dispose();
-        _handler?.OnClosed(this, error);
-        _closed.TrySetResult();
+        if (_handler is null)
+        {
+            // Never started: there is no write loop to report the close.
+            _closed.TrySetResult();
+        }
     }
 
     private void Start(PeerIdentity peer, IConnectionHandler handler)
@@ -232,6 +243,14 @@ internal sealed partial class Connection
         {
             Abort(e);
         }
+        // What is still queued never reached the socket: its owners may safely send it elsewhere,
+        // before the close is reported (which fails what was sent and not answered).
+        while (reader.TryRead(out var undelivered))
+        {
+            _handler!.OnUndelivered(this, undelivered);
+        }
+        _handler!.OnClosed(this, _closeError);
+        _closed.TrySetResult();
     }
 
     private async ValueTask FlushAsync()

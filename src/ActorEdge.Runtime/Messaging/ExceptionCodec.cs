@@ -82,11 +82,19 @@ internal static class ExceptionCodec
         {
             return new InconsistentStateException(message, storedEtag, currentEtag);
         }
-        if (type is not null && typeof(Exception).IsAssignableFrom(type) && type.GetConstructor([typeof(string)]) is { } constructor)
+        if (type is not null && typeof(Exception).IsAssignableFrom(type))
         {
+            // Exception types are recreated from their message: (string), or (string, Exception? inner).
             try
             {
-                return (Exception)constructor.Invoke([message]);
+                if (type.GetConstructor([typeof(string)]) is { } withMessage)
+                {
+                    return (Exception)withMessage.Invoke([message]);
+                }
+                if (type.GetConstructor([typeof(string), typeof(Exception)]) is { } withInner)
+                {
+                    return (Exception)withInner.Invoke([message, null]);
+                }
             }
             catch (System.Reflection.TargetInvocationException)
             {

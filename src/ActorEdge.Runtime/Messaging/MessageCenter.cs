@@ -58,6 +58,12 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
             runtime.Dispatch(message);
             return;
         }
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopped or killed: nothing leaves this silo any more.
+            message.ReleasePayload();
+            return;
+        }
         if (_outbound.TryGetValue(target, out var pending) && pending.IsCompletedSuccessfully && pending.Result.Send(message))
         {
             ActorEdgeInstruments.MessagesSent.Add(1);
@@ -139,6 +145,14 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
             {
                 _ = ProbeAsync(silo);
             }
+        }
+    }
+
+    void IConnectionHandler.OnUndelivered(Connection connection, Message message)
+    {
+        if (connection.Peer?.Silo is { } silo)
+        {
+            runtime.Router.OnUndeliverable(message, silo, new SiloUnavailableException($"The connection to {silo} closed before the message was sent."));
         }
     }
 
@@ -313,6 +327,9 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         }
 
         public void OnClosed(Connection connection, Exception? error) => center._inbound.TryRemove(connection, out _);
+
+        // A response the client will never see: its call fails there when the connection drops.
+        public void OnUndelivered(Connection connection, Message message) => message.ReleasePayload();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connected to silo {Silo}")]

@@ -28,6 +28,7 @@ public class SiloAddressTests
     [Theory]
     [InlineData("10.0.0.1:11111@42")]
     [InlineData("[::1]:30000@0")]
+    [InlineData("10.0.0.1:1@-2")]
     public void Parse_ToStringOutput_ReturnsEqualAddress(string text)
     {
         var address = SiloAddress.Parse(text);
@@ -39,6 +40,6 @@ public class SiloAddressTests
     [Theory]
     [InlineData("10.0.0.1:11111")]
     [InlineData("host:1@2")]
-    [InlineData("10.0.0.1:1@-2")]
+    [InlineData("10.0.0.1:1@x")]
     public void Parse_Malformed_ThrowsFormatException(string text) => Assert.Throws<FormatException>(() => SiloAddress.Parse(text));
 }

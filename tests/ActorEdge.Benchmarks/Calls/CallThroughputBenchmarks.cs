@@ -14,7 +14,7 @@ namespace ActorEdge.Benchmarks.Calls;
 [Config(typeof(ShortRunConfig))]
 public class CallThroughputBenchmarks
 {
-    public const int CallsPerInvocation = 1024;
+    public const int CallsPerInvocation = 4096;
 
     private EchoCluster _cluster = null!;
     private RawEchoServer _server = null!;

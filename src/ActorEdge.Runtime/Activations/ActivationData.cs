@@ -83,7 +83,23 @@ internal sealed partial class ActivationData : IGrainContext
         && _runtime.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastActiveTimestamp), now) >= age;
 
     /// <summary>Hands a request to the activation (any thread).</summary>
-    public void Receive(Message message) => _scheduler.Post(_receive, message);
+    /// <param name="message">The request.</param>
+    /// <param name="fromNetwork">
+    /// True on a connection's read loop: an idle activation then runs the turn right there
+    /// (see <see cref="ActivationScheduler.RunOrPost"/>). Never for local callers, whose awaits would
+    /// then complete synchronously and could keep a thread-pool thread forever.
+    /// </param>
+    public void Receive(Message message, bool fromNetwork = false)
+    {
+        if (fromNetwork)
+        {
+            _scheduler.RunOrPost(_receive, message);
+        }
+        else
+        {
+            _scheduler.Post(_receive, message);
+        }
+    }
 
     /// <summary>Starts activating (called once, right after the activation was added to the catalog).</summary>
     public void Start() => _scheduler.Post(static state => _ = ((ActivationData)state!).ActivateAsync(), this);

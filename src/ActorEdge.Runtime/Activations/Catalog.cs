@@ -28,11 +28,11 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     }
 
     /// <summary>Delivers a request addressed to this silo, activating the grain if needed.</summary>
-    public void ReceiveRequest(Message message)
+    public void ReceiveRequest(Message message, bool fromNetwork = false)
     {
         if (_activations.TryGetValue(message.TargetGrain, out var activation))
         {
-            activation.Receive(message);
+            activation.Receive(message, fromNetwork);
             return;
         }
         if (_stopping)

@@ -132,7 +132,9 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
     {
         foreach (var (id, callback) in _pending)
         {
-            if (silo.Equals(callback.TargetSilo) && _pending.TryRemove(id, out _))
+            // A request never written to the socket cannot have run: the connection hands it back
+            // (OnUndelivered) or its send fails, and it is addressed again instead of failed here.
+            if (silo.Equals(callback.TargetSilo) && callback.Request is not { Written: false } && _pending.TryRemove(id, out _))
             {
                 callback.OnFailure(new SiloUnavailableException($"Silo {silo} hosting {callback.TargetGrain} is unavailable: {reason}."));
             }
@@ -228,6 +230,7 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         message.CorrelationId = id;
         var timeout = message.Timeout ?? Options.ResponseTimeout;
         callback.CorrelationId = id;
+        callback.Request = message;
         callback.TargetGrain = message.TargetGrain;
         callback.InterfaceId = message.InterfaceId;
         callback.MethodId = message.MethodId;

@@ -12,6 +12,9 @@ internal abstract class ResponseCallback
     public GrainId TargetGrain;
     public uint InterfaceId;
     public uint MethodId;
+    /// <summary>The request, to know whether it was written to a socket yet.</summary>
+    public Message? Request;
+
     /// <summary>The silo the request was last sent to.</summary>
     public SiloAddress? TargetSilo;
     public CancellationTokenRegistration CancellationRegistration;

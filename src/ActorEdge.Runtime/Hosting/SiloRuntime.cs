@@ -12,6 +12,7 @@ using ActorEdge.Runtime.SystemTargets;
 using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Serialization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ namespace ActorEdge.Runtime;
 internal sealed partial class SiloRuntime
 {
     private static long _lastGeneration;
+    private int _declaredDead;
 
     private readonly SiloOptions _siloOptions;
     private IMembershipTable? _membershipTable;
@@ -107,7 +109,7 @@ internal sealed partial class SiloRuntime
         _directory = Services.GetRequiredService<IGrainDirectory>();
         _membership = new ClusterMembershipService(_membershipTable, Services.GetRequiredService<IOptions<ClusterMembershipOptions>>(), TimeProvider, LoggerFactory.CreateLogger<ClusterMembershipService>());
         _membership.SiloDied += OnSiloDied;
-        _membership.SelfDeclaredDead += () => Logger.LogCritical("Silo {Silo} was declared dead by the cluster", Local.Address);
+        _membership.SelfDeclaredDead += OnSelfDeclaredDead;
         _locator = new GrainLocator(_directory, _membership);
         _placement = new PlacementService(_membership, Services, Local);
 
@@ -153,12 +155,12 @@ internal sealed partial class SiloRuntime
     }
 
     /// <summary>Handles a message addressed to this silo.</summary>
-    public void Dispatch(Message message)
+    public void Dispatch(Message message, bool fromNetwork = false)
     {
         switch (message.Kind)
         {
             case MessageKind.Request:
-                Catalog.ReceiveRequest(message);
+                Catalog.ReceiveRequest(message, fromNetwork);
                 break;
             case MessageKind.Response:
                 Router.ReceiveResponse(message);
@@ -340,6 +342,19 @@ internal sealed partial class SiloRuntime
         throw new SerializationException("The system request lacks its argument.");
     }
 
+    private void OnSelfDeclaredDead()
+    {
+        if (Interlocked.Exchange(ref _declaredDead, 1) != 0)
+        {
+            return;
+        }
+        // The others have replaced this silo's activations or will: serving on would break
+        // single activation. Stop at once, as Orleans does, and ask the host to exit.
+        LogCriticalDeclaredDead(Logger, Local.Address);
+        _ = KillAsync();
+        Services.GetService<IHostApplicationLifetime>()?.StopApplication();
+    }
+
     private void OnSiloDied(SiloAddress silo)
     {
         MessageCenter.Disconnect(silo);
@@ -364,6 +379,9 @@ internal sealed partial class SiloRuntime
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} started on edge node {NodeName}")]
     private static partial void LogInformationStarted(ILogger logger, SiloAddress silo, string nodeName);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Silo {Silo} was declared dead by the cluster: it stops serving now")]
+    private static partial void LogCriticalDeclaredDead(ILogger logger, SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} is stopping")]
     private static partial void LogInformationStopping(ILogger logger, SiloAddress silo);

@@ -48,6 +48,7 @@ internal sealed partial class ClusterMembershipService(
     private Task? _heartbeatLoop;
     private Task? _refreshLoop;
     private volatile MembershipSnapshot _snapshot = MembershipSnapshot.Empty;
+    private long _lastOwnHeartbeat;
 
     /// <summary>The current view.</summary>
     public MembershipSnapshot Snapshot => _snapshot;
@@ -67,6 +68,7 @@ internal sealed partial class ClusterMembershipService(
     {
         _self = self with { Status = SiloStatus.Active };
         await table.UpsertAsync(_self, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _lastOwnHeartbeat, timeProvider.GetTimestamp());
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         _heartbeatLoop = HeartbeatLoopAsync(_stopping.Token);
         _refreshLoop = RefreshLoopAsync(_stopping.Token);
@@ -137,19 +139,27 @@ internal sealed partial class ClusterMembershipService(
         {
             var entries = await table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
             var now = timeProvider.GetUtcNow();
+            // If this silo could not heartbeat either, it was starved or cut off itself: others'
+            // stale heartbeats are then no evidence against them.
+            var selfStalled = _self is not null && timeProvider.GetElapsedTime(Volatile.Read(ref _lastOwnHeartbeat)) > _options.DeathTimeout / 2;
             var active = ImmutableArray.CreateBuilder<SiloEntry>();
             var dead = _snapshot.Dead.ToBuilder();
             var newlyDead = new List<SiloAddress>();
             foreach (var entry in entries)
             {
-                var expired = now - entry.LastHeartbeat > _options.DeathTimeout;
+                var stale = now - entry.LastHeartbeat > _options.DeathTimeout && entry.Status != SiloStatus.Dead && !entry.Address.Equals(_self?.Address);
+                var expired = stale && !selfStalled;
+                if (stale && selfStalled)
+                {
+                    LogWarningSelfStalled(logger, entry.Address);
+                }
                 if (entry.Status == SiloStatus.Dead || expired)
                 {
                     if (dead.Add(entry.Address))
                     {
                         newlyDead.Add(entry.Address);
                     }
-                    if (expired && entry.Status != SiloStatus.Dead && !entry.Address.Equals(_self?.Address))
+                    if (expired)
                     {
                         LogWarningDeclaringDead(logger, entry.Address, $"no heartbeat for {now - entry.LastHeartbeat}");
                         await table.MarkDeadAsync(entry.Address, cancellationToken).ConfigureAwait(false);
@@ -198,6 +208,7 @@ internal sealed partial class ClusterMembershipService(
                 try
                 {
                     await table.UpsertAsync(_self!, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _lastOwnHeartbeat, timeProvider.GetTimestamp());
                 }
                 catch (SiloDeclaredDeadException)
                 {
@@ -240,6 +251,9 @@ internal sealed partial class ClusterMembershipService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Declaring silo {Silo} dead: {Reason}")]
     private static partial void LogWarningDeclaringDead(ILogger logger, SiloAddress silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} missed its heartbeats, but so did this silo: not declaring it dead")]
+    private static partial void LogWarningSelfStalled(ILogger logger, SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} is dead")]
     private static partial void LogInformationSiloDead(ILogger logger, SiloAddress silo);

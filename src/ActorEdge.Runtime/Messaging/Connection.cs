@@ -242,6 +242,7 @@ internal sealed partial class Connection
                 while (reader.TryRead(out var message))
                 {
                     MessageSerializer.Write(message, _output, scratch);
+                    message.Written = true;
                     message.ReleasePayload();
                     if (_output.UnflushedBytes > 256 * 1024)
                     {

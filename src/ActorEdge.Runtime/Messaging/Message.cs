@@ -62,6 +62,9 @@ internal sealed class Message : OutgoingRequest
     public Dictionary<string, object>? RequestContext;
     public PooledBuffer? Payload;
 
+    /// <summary>Set once the message has been written to a socket: before that, it certainly has not arrived.</summary>
+    public volatile bool Written;
+
     /// <summary>When the message expires, on the receiver's clock (not sent: derived from <see cref="TimeToLiveMs"/>).</summary>
     public long ExpiresAtTimestamp;
 

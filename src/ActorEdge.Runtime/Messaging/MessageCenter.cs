@@ -129,7 +129,7 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
     {
         ActorEdgeInstruments.MessagesReceived.Add(1);
         SetExpiry(message);
-        runtime.Dispatch(message);
+        runtime.Dispatch(message, fromNetwork: true);
     }
 
     void IConnectionHandler.OnClosed(Connection connection, Exception? error)

@@ -34,6 +34,8 @@ public class CallThroughputBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        // A figure measured on grains that moved (or doubled) would be wrong: fail the run instead.
+        _cluster.VerifyPlacement();
         _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();

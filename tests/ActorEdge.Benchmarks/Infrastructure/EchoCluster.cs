@@ -57,6 +57,15 @@ public sealed class EchoCluster : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
+    /// <summary>Throws unless every grain is still where the setup put it, once (a measurement on moved grains would be wrong).</summary>
+    public void VerifyPlacement()
+    {
+        var a = _cluster.Silos[0];
+        var b = _cluster.Silos[1];
+        Require(Local.All(g => _cluster.GetHostingSilo(g) == a) && Remote.All(g => _cluster.GetHostingSilo(g) == b), "grains moved during the measurement");
+        Require(a.ActivationCount == Local.Length && b.ActivationCount == Remote.Length, $"expected {Local.Length} activations per silo, found {a.ActivationCount} and {b.ActivationCount}");
+    }
+
     private static void Require(bool condition, string message)
     {
         if (!condition)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using ActorEdge.Benchmarks.Infrastructure;
 using ActorEdge.Benchmarks.Messaging;
@@ -23,38 +24,55 @@ public static class QuickRunner
         await using var server = RawEchoServer.Start();
         await using var client = await RawEchoClient.ConnectAsync(server.EndPoint, Max(concurrencies)).ConfigureAwait(false);
 
-        var rows = new List<(string Name, int Concurrency, double CallsPerSecond, double BytesPerCall)>();
+        // Messages that crossed a socket, per call: proves where each kind of call went.
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name == "actoredge.messages.sent")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _messagesSent, value));
+        listener.Start();
+
+        var rows = new List<(string Name, int Concurrency, double CallsPerSecond, double BytesPerCall, double MessagesPerCall)>();
         foreach (var concurrency in concurrencies)
         {
             var raw = await MeasureAsync(stop => CallLoad.RunUntilAsync(client, concurrency, stop), warmup, seconds).ConfigureAwait(false);
             var inSilo = await MeasureAsync(stop => CallLoad.RunUntilAsync(cluster.Local, concurrency, stop), warmup, seconds).ConfigureAwait(false);
             var crossSilo = await MeasureAsync(stop => CallLoad.RunUntilAsync(cluster.Remote, concurrency, stop), warmup, seconds).ConfigureAwait(false);
-            rows.Add(("Raw socket", concurrency, raw.CallsPerSecond, raw.BytesPerCall));
-            rows.Add(("In-silo call", concurrency, inSilo.CallsPerSecond, inSilo.BytesPerCall));
-            rows.Add(("Cross-silo call", concurrency, crossSilo.CallsPerSecond, crossSilo.BytesPerCall));
+            cluster.VerifyPlacement();
+            rows.Add(("Raw socket", concurrency, raw.CallsPerSecond, raw.BytesPerCall, raw.MessagesPerCall));
+            rows.Add(("In-silo call", concurrency, inSilo.CallsPerSecond, inSilo.BytesPerCall, inSilo.MessagesPerCall));
+            rows.Add(("Cross-silo call", concurrency, crossSilo.CallsPerSecond, crossSilo.BytesPerCall, crossSilo.MessagesPerCall));
         }
 
         Console.WriteLine();
-        Console.WriteLine("| Benchmark | Concurrency | Calls/s | Mean/call | Alloc/call | Ratio to raw |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| Benchmark | Concurrency | Calls/s | Mean/call | Alloc/call | Silo messages/call | Ratio to raw |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var raw = rows.First(r => r.Concurrency == row.Concurrency && r.Name == "Raw socket").CallsPerSecond;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {row.Concurrency} | {row.CallsPerSecond:N0} | {1e6 / row.CallsPerSecond:0.00} µs | {row.BytesPerCall:N0} B | {row.CallsPerSecond / raw:0.00} |"));
+                $"| {row.Name} | {row.Concurrency} | {row.CallsPerSecond:N0} | {1e6 / row.CallsPerSecond:0.00} µs | {row.BytesPerCall:N0} B | {row.MessagesPerCall:0.00} | {row.CallsPerSecond / raw:0.00} |"));
         }
         return 0;
     }
 
-    private static async Task<(double CallsPerSecond, double BytesPerCall)> MeasureAsync(Func<StopFlag, Task<long>> run, double warmupSeconds, double seconds)
+    private static long _messagesSent;
+
+    private static async Task<(double CallsPerSecond, double BytesPerCall, double MessagesPerCall)> MeasureAsync(Func<StopFlag, Task<long>> run, double warmupSeconds, double seconds)
     {
         await TimedAsync(run, warmupSeconds).ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var messagesBefore = Interlocked.Read(ref _messagesSent);
         var (calls, elapsed) = await TimedAsync(run, seconds).ConfigureAwait(false);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        return (calls / elapsed.TotalSeconds, (double)allocated / calls);
+        var messages = Interlocked.Read(ref _messagesSent) - messagesBefore;
+        return (calls / elapsed.TotalSeconds, (double)allocated / calls, (double)messages / calls);
     }
 
     private static async Task<(long Calls, TimeSpan Elapsed)> TimedAsync(Func<StopFlag, Task<long>> run, double seconds)

@@ -38,6 +38,27 @@ public sealed class SiloRuntimeTests
     }
 
     [Fact]
+    public async Task DeclaredDeadByTheCluster_LiveSilo_StopsServingSoTheGrainHasOneActivation()
+    {
+        await using var cluster = await Clusters.StartAsync(2);
+        var key = Clusters.NewKey();
+        var victim = cluster.Silos[0];
+        var grain = victim.GrainFactory.GetGrain<ILocalProbeGrain>(key);
+        var before = await grain.Identify();
+        Assert.Equal(victim.Address.ToString(), before.Silo);
+
+        // A false suspicion: the silo is alive, but the cluster's table says it is dead.
+        await victim.Services.GetRequiredService<ActorEdge.Runtime.Membership.IMembershipTable>().MarkDeadAsync(victim.Address);
+
+        await Wait.UntilAsync(() => victim.ActivationCount == 0, "the silo declared dead drops its activations");
+        var survivor = cluster.Silos[1];
+        var after = await survivor.GrainFactory.GetGrain<ILocalProbeGrain>(key).Identify();
+        Assert.Equal(survivor.Address.ToString(), after.Silo);
+        Assert.Equal(0, victim.ActivationCount);
+        Assert.Equal(2, Probe.For(key).Activations);
+    }
+
+    [Fact]
     public async Task StartAsync_DevelopmentClusteringWithThreeSilos_CallsAcrossSilosReachOneActivation()
     {
         await using var cluster = await Clusters.StartAsync(3, b => b.Options.UseDevelopmentClustering = true);

@@ -199,7 +199,8 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
         {
             case GrpcStatusCode.Unavailable:
                 // etcd rejects these before proposing anything, so even a write is safe to repeat.
-                var rejected = detail.Contains("no leader", StringComparison.Ordinal) || detail.Contains("not capable", StringComparison.Ordinal);
+                var rejected = detail.Contains("no leader", StringComparison.Ordinal) || detail.Contains("not capable", StringComparison.Ordinal)
+                    || detail.Contains("unhealthy cluster", StringComparison.Ordinal);
                 return (rejected || kind != CallKind.Write, true);
             case GrpcStatusCode.ResourceExhausted when detail.Contains("too many requests", StringComparison.Ordinal):
                 return (true, false);
@@ -231,7 +232,7 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
             case GrpcStatusCode.Unavailable:
             case GrpcStatusCode.DeadlineExceeded:
             case GrpcStatusCode.Cancelled:
-                var applied = kind == CallKind.Write && !e.NotSent && !detail.Contains("no leader", StringComparison.Ordinal);
+                var applied = kind == CallKind.Write && !e.NotSent && !CanRetry(e, kind).Safe;
                 return new EtcdUnavailableException(
                     $"etcd is unavailable for {path} ({detail}){(applied ? "; the write may have been applied" : string.Empty)}", applied, e.Status, e);
             default:

@@ -77,6 +77,32 @@ public sealed class EtcdCluster : IAsyncDisposable
         return new EtcdClient(options);
     }
 
+    /// <summary>Runs etcdctl (API v3) against the members; returns its standard output, or throws with its error output.</summary>
+    public async Task<string> EtcdctlAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(FindBinary("etcdctl"))
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ETCDCTL_API"] = "3";
+        info.ArgumentList.Add("--endpoints=" + string.Join(",", Members.Where(m => m.IsRunning).Select(m => m.ClientUrl.ToString().TrimEnd('/'))));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"etcdctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}");
+        }
+        return await output.ConfigureAwait(false);
+    }
+
     /// <summary>Waits (bounded) until every running member reports the same leader, and returns that member.</summary>
     public async Task<EtcdMemberProcess> WaitForLeaderAsync(TimeSpan? timeout = null)
     {

@@ -84,6 +84,7 @@ public sealed class EtcdClusteringTests(EtcdClusteringFixture etcd)
         // Calls from every surviving silo race to reactivate the grain.
         var survivors = cluster.ActiveSilos;
         var acknowledged = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (acknowledged == 0)
         {
@@ -94,8 +95,9 @@ public sealed class EtcdClusteringTests(EtcdClusteringFixture etcd)
                     await s.GrainFactory.GetGrain<ICounterGrain>("kill").Add(1);
                     return true;
                 }
-                catch (Exception) when (!timeout.IsCancellationRequested)
+                catch (Exception e) when (!timeout.IsCancellationRequested)
                 {
+                    failures.Add($"{s}: {e.GetType().Name}: {e.Message}");
                     return false;
                 }
             }));
@@ -106,7 +108,10 @@ public sealed class EtcdClusteringTests(EtcdClusteringFixture etcd)
         var hosts = cluster.ActiveSilos.Where(s => s.HostsActivation(GrainIdOf(counter))).ToArray();
         var host = Assert.Single(hosts);
         Assert.NotEqual(victim.Address, host.Address);
-        Assert.Equal(5 + acknowledged, await counter.Get());
+        // Every acknowledged increment is kept. A call that failed may still have run (the runtime
+        // can report SiloUnavailableException for a request it re-sent to the new activation).
+        var value = await counter.Get();
+        Assert.True(value >= 5 + acknowledged && value <= 5 + acknowledged + failures.Count, $"value {value}, {acknowledged} acknowledged; failures: {string.Join(" | ", failures)}");
         await using var lease = etcd.CreateLease(_prefix);
         var entry = await new EtcdGrainDirectory(lease).LookupAsync(GrainIdOf(counter));
         Assert.Equal(host.Address, entry!.Silo);

@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Globalization;
+using ActorEdge.Etcd;
+using ActorEdge.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Persistence.Etcd;
+
+/// <summary>
+/// Grain storage in etcd. Each grain state is one key, <c>{prefix}/{grainType}/{key}/{stateName}</c>,
+/// holding the serialized state; its ETag is the key's mod revision. Writes and clears are
+/// transactions guarded by that revision (create revision 0 for a first write), so a stale ETag
+/// changes nothing and throws <see cref="InconsistentStateException"/>.
+/// </summary>
+internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable, IDisposable
+{
+    private readonly string _name;
+    private readonly string _prefix;
+    private readonly EtcdStorageOptions _options;
+    private readonly EtcdClient _client;
+    private readonly bool _ownsClient;
+    private readonly ILogger _logger;
+    private readonly EtcdHistoryCompactor? _compactor;
+
+    public EtcdGrainStorage(string name, string keyPrefix, EtcdStorageOptions options, EtcdClient client, bool ownsClient, ILogger logger, TimeProvider timeProvider)
+    {
+        _name = name;
+        _prefix = keyPrefix;
+        _options = options;
+        _client = client;
+        _ownsClient = ownsClient;
+        _logger = logger;
+        if (options.CompactionInterval is { } interval && interval > TimeSpan.Zero)
+        {
+            _compactor = new EtcdHistoryCompactor(client, interval, options.CompactionRetainedRevisions, logger, timeProvider);
+        }
+        LogInformationCreated(logger, name, options.ToString());
+    }
+
+    /// <summary>The compactor, when compaction is on (its last status gives the db size).</summary>
+    internal EtcdHistoryCompactor? Compactor => _compactor;
+
+    internal string KeyOf(string stateName, GrainId grainId) => $"{_prefix}/{grainId.Type}/{grainId.Key}/{stateName}";
+
+    public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = KeyOf(stateName, grainId);
+        EtcdKeyValue? kv;
+        try
+        {
+            kv = await _client.GetValueAsync(key, _options.SerializableReads, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            throw Wrap("read", key, e);
+        }
+        if (kv is null)
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+        var etag = FormatEtag(kv.ModRevision);
+        try
+        {
+            grainState.State = Serializer.Deserialize<TState>(kv.Value.Span);
+        }
+        catch (SerializationException e)
+        {
+            throw new SerializationException($"The state stored in etcd under '{key}' (ETag {etag}) cannot be read as {typeof(TState).Name}: {e.Message}", e);
+        }
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = KeyOf(stateName, grainId);
+        var guard = Guard(key, grainState.ETag, "Write");
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Serializer.Serialize(grainState.State, buffer);
+        EtcdTxnResult result;
+        try
+        {
+            result = await _client.TxnAsync(new EtcdTxn().If(guard).Then(EtcdOp.Put(key, buffer.WrittenMemory)).Else(EtcdOp.Get(key)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdRequestTooLargeException e)
+        {
+            throw new EtcdStorageException(
+                string.Create(CultureInfo.InvariantCulture, $"The state '{stateName}' of grain {grainId} is {buffer.WrittenCount} bytes serialized, over etcd's request size limit of {e.LimitBytes} bytes (--max-request-bytes; EtcdStorageOptions.Client.MaxRequestBytes). Split the state or raise the limit."),
+                e);
+        }
+        catch (EtcdException e)
+        {
+            throw Wrap("write", key, e);
+        }
+        if (!result.Succeeded)
+        {
+            throw Inconsistent("Write", key, result, grainState.ETag);
+        }
+        grainState.ETag = FormatEtag(result.Revision);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = KeyOf(stateName, grainId);
+        var guard = Guard(key, grainState.ETag, "Clear");
+        var txn = new EtcdTxn().If(guard).Else(EtcdOp.Get(key));
+        if (grainState.ETag is not null)
+        {
+            txn.Then(EtcdOp.Delete(key));
+        }
+        EtcdTxnResult result;
+        try
+        {
+            result = await _client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            throw Wrap("clear", key, e);
+        }
+        if (!result.Succeeded)
+        {
+            throw Inconsistent("Clear", key, result, grainState.ETag);
+        }
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_compactor is not null)
+        {
+            await _compactor.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_ownsClient)
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal static string FormatEtag(long revision) => revision.ToString(CultureInfo.InvariantCulture);
+
+    private static EtcdCompare Guard(string key, string? etag, string operation)
+    {
+        if (etag is null)
+        {
+            return EtcdCompare.CreateRevision(key, EtcdCompareResult.Equal, 0);
+        }
+        if (!long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var revision) || revision <= 0)
+        {
+            throw new InconsistentStateException($"{operation} of {key} refused: '{etag}' is not an ETag of etcd storage (a mod revision)", null, etag);
+        }
+        return EtcdCompare.ModRevision(key, EtcdCompareResult.Equal, revision);
+    }
+
+    private static InconsistentStateException Inconsistent(string operation, string key, EtcdTxnResult result, string? etag)
+    {
+        var kvs = result.Responses.Count > 0 ? result.Responses[0].Range?.Kvs : null;
+        var stored = kvs is { Count: > 0 } ? FormatEtag(kvs[0].ModRevision) : null;
+        return new InconsistentStateException($"{operation} of {key} refused: the ETag is stale", stored, etag);
+    }
+
+    private EtcdStorageException Wrap(string operation, string key, EtcdException e) => e switch
+    {
+        EtcdNoSpaceException => new EtcdStorageException($"etcd grain storage '{_name}' cannot {operation} '{key}': {e.Message} History compaction: {(_compactor is null ? "off in this provider" : "on")}.", e),
+        EtcdUnavailableException { MayHaveBeenApplied: true } => new EtcdStorageException($"etcd grain storage '{_name}': the {operation} of '{key}' has an unknown outcome ({e.Message}); read the state again before retrying.", e),
+        _ => new EtcdStorageException($"etcd grain storage '{_name}' failed to {operation} '{key}': {e.Message}", e),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "etcd grain storage {Name}: {Options}")]
+    private static partial void LogInformationCreated(ILogger logger, string name, string options);
+}

@@ -1,0 +1,116 @@
+using ActorEdge.Etcd.Testing;
+using Xunit;
+
+namespace ActorEdge.Etcd;
+
+/// <summary>A three-member cluster per class: tests that stop members restart them before they end.</summary>
+public sealed class ThreeMemberFixture : IAsyncLifetime
+{
+    public EtcdCluster Cluster { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Cluster = await EtcdCluster.StartAsync(3);
+
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+}
+
+public sealed class EtcdFailoverTests(ThreeMemberFixture etcd) : IClassFixture<ThreeMemberFixture>
+{
+    private readonly string _prefix = $"failover/{Guid.NewGuid():N}/";
+
+    [Fact]
+    public async Task Writes_AreRoutedToTheLeaderEndpoint()
+    {
+        var leader = await etcd.Cluster.WaitForLeaderAsync();
+        // List the leader last so that routing, not preference, brings writes to it.
+        await using var client = etcd.Cluster.CreateClient(null, [.. etcd.Cluster.Members.Where(m => m != leader), leader]);
+
+        await client.PutAsync(_prefix + "warm", "up");
+        await EtcdClientLeaseTests.WaitUntilAsync(() => client.WriteEndpoint == leader.ClientUrl);
+        await client.PutAsync(_prefix + "routed", "v");
+
+        Assert.Equal(leader.ClientUrl, client.WriteEndpoint);
+        Assert.Equal("v", (await client.GetValueAsync(_prefix + "routed"))!.ValueString);
+    }
+
+    [Fact]
+    public async Task LeaderKilledDuringWrites_EveryAcknowledgedWriteIsPresent_AndTheClientFailsOver()
+    {
+        var leader = await etcd.Cluster.WaitForLeaderAsync();
+        await using var client = etcd.Cluster.CreateClient();
+        await client.PutAsync(_prefix + "warm", "up");
+        await EtcdClientLeaseTests.WaitUntilAsync(() => client.WriteEndpoint == leader.ClientUrl);
+        const int total = 150;
+        var acknowledged = new List<int>();
+        var notApplied = new List<int>();
+        var unknown = new List<int>();
+        var killAfter = new TaskCompletionSource();
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < total; i++)
+            {
+                try
+                {
+                    await client.PutAsync($"{_prefix}k/{i:D4}", $"v{i}");
+                    acknowledged.Add(i);
+                }
+                catch (EtcdUnavailableException e)
+                {
+                    (e.MayHaveBeenApplied ? unknown : notApplied).Add(i);
+                }
+                if (i == 40)
+                {
+                    await killAfter.Task;
+                }
+            }
+        });
+        killAfter.SetResult();
+        await leader.KillAsync();
+        await writer;
+        leader.Restart();
+        await etcd.Cluster.WaitForLeaderAsync();
+
+        var stored = await client.GetAsync(_prefix + "k/", new EtcdGetOptions { Prefix = true });
+        var present = stored.Kvs.ToDictionary(kv => int.Parse(kv.KeyString[^4..]), kv => kv.ValueString);
+        foreach (var i in acknowledged)
+        {
+            Assert.Equal($"v{i}", present[i]);
+        }
+        foreach (var i in notApplied)
+        {
+            Assert.False(present.ContainsKey(i), $"write {i} was reported as not applied but is present");
+        }
+        Assert.Equal(total, acknowledged.Count + notApplied.Count + unknown.Count);
+        // The writes after the leader died went through another member.
+        Assert.Contains(total - 1, acknowledged);
+        Assert.NotEqual(leader.ClientUrl, client.WriteEndpoint);
+    }
+
+    [Fact]
+    public async Task MoveLeader_TransfersLeadership()
+    {
+        var leader = await etcd.Cluster.WaitForLeaderAsync();
+        var target = etcd.Cluster.Members.First(m => m != leader);
+        await using var client = etcd.Cluster.CreateClient();
+
+        await client.MoveLeaderAsync(target.MemberId);
+
+        Assert.Equal(target, await etcd.Cluster.WaitForLeaderAsync());
+        Assert.Equal(target.MemberId, (await client.StatusAsync(leader.ClientUrl)).Leader);
+    }
+
+    [Fact]
+    public async Task MemberAddLearner_ThenRemove_ChangesTheMemberList()
+    {
+        await using var client = etcd.Cluster.CreateClient();
+
+        var added = await client.MemberAddAsync([new Uri("http://127.0.0.1:1")], isLearner: true);
+        var withLearner = await client.MemberListAsync();
+        var afterRemove = await client.MemberRemoveAsync(added.Id);
+
+        Assert.True(added.IsLearner);
+        Assert.Equal(["http://127.0.0.1:1"], added.PeerUrls);
+        Assert.Equal(4, withLearner.Count);
+        Assert.Equal(etcd.Cluster.Members.Select(m => m.MemberId).Order(), afterRemove.Select(m => m.Id).Order());
+    }
+}

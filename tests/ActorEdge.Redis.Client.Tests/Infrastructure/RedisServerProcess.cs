@@ -124,7 +124,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
         };
         string[] args = Kind == RedisServerKind.Redis
             ? ["--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", Directory, "--save", "", "--daemonize", "no", "--protected-mode", "no", "--logfile", ""]
-            : ["--port", Port.ToString(), "--bind", "127.0.0.1", "--lua", "--memory", "256m", "--index", "1m", "--logdir", Directory, "--checkpointdir", Directory];
+            : ["--port", Port.ToString(), "--bind", "127.0.0.1", "--lua", "--memory", "256m", "--index", "1m", "--checkpointdir", Directory];
         foreach (var arg in args.Concat(_extraArgs))
         {
             info.ArgumentList.Add(arg);

@@ -68,7 +68,14 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
 
     protected override void SendCancellation(Message cancellation, SiloAddress? target)
     {
-        // The gateway relays calls under its own correlation ids; the canceled call fails at once here.
+        // The call already failed here; tell the gateway that relays it, under our correlation id,
+        // so it cancels the relayed call and the callee's token. A gateway since lost has nothing to cancel.
+        var gateway = _gateway;
+        if (gateway is not null && target is not null && target.Equals(gateway.Peer?.Silo))
+        {
+            cancellation.TargetSilo = target;
+            gateway.Send(cancellation);
+        }
     }
 
     void IConnectionHandler.OnMessage(Connection connection, Message message)

@@ -158,6 +158,27 @@ public abstract class GrainStorageTestsBase
     }
 
     [Fact]
+    public async Task Write_EtagReadBeforeClearAndRewrite_ThrowsInconsistentState()
+    {
+        var grain = NewGrainId();
+        var writer = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await Storage.WriteStateAsync("s", grain, writer);
+        var staleReader = new GrainState<ConformanceState>(new ConformanceState());
+        await Storage.ReadStateAsync("s", grain, staleReader);
+        await Storage.ClearStateAsync("s", grain, writer);
+        writer.State.Count = 2;
+        await Storage.WriteStateAsync("s", grain, writer);
+
+        // The reader's ETag names a record that no longer exists: an ETag must never be reused.
+        staleReader.State.Count = 3;
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("s", grain, staleReader));
+
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await Storage.ReadStateAsync("s", grain, read);
+        Assert.Equal(2, read.State.Count);
+    }
+
+    [Fact]
     public async Task Clear_StaleEtag_ThrowsInconsistentStateAndKeepsRecord()
     {
         var grain = NewGrainId();

@@ -29,18 +29,14 @@ internal enum ActivationState
 /// </summary>
 internal sealed partial class ActivationData : IGrainContext
 {
-    private static readonly SendOrPostCallback ReceiveCallback = static state =>
-    {
-        var (activation, message) = ((ActivationData, Message))state!;
-        activation.OnReceive(message);
-    };
-
     private readonly SiloRuntime _runtime;
     private readonly ActivationScheduler _scheduler;
     private readonly Queue<object> _waiting = new();
     private readonly List<IPersistentStateBridge> _states = [];
     private readonly List<GrainTimer> _timers = [];
     private readonly CancellationTokenSource _lifetime = new();
+    // Bound once per activation so posting a request passes the message alone, boxing nothing.
+    private readonly SendOrPostCallback _receive;
     private Dictionary<(SiloAddress?, long), ResponseSink>? _cancelable;
     private object? _grain;
     private int _running;
@@ -55,6 +51,7 @@ internal sealed partial class ActivationData : IGrainContext
         ClassInfo = classInfo;
         _runtime = runtime;
         _scheduler = new ActivationScheduler(runtime.Logger);
+        _receive = state => OnReceive((Message)state!);
         Address = new GrainAddress(grainId, runtime.Local.Address, Random.Shared.NextInt64(1, long.MaxValue));
         _lastActiveTimestamp = runtime.TimeProvider.GetTimestamp();
     }
@@ -86,7 +83,7 @@ internal sealed partial class ActivationData : IGrainContext
         && _runtime.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastActiveTimestamp), now) >= age;
 
     /// <summary>Hands a request to the activation (any thread).</summary>
-    public void Receive(Message message) => _scheduler.Post(ReceiveCallback, (this, message));
+    public void Receive(Message message) => _scheduler.Post(_receive, message);
 
     /// <summary>Starts activating (called once, right after the activation was added to the catalog).</summary>
     public void Start() => _scheduler.Post(static state => _ = ((ActivationData)state!).ActivateAsync(), this);

@@ -146,6 +146,30 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         Register(message, callback);
     }
 
+    /// <summary>Cancels a pending call as if its caller's token had been canceled (a client canceled the call this silo relays).</summary>
+    protected void CancelPending(long correlationId)
+    {
+        if (_pending.TryGetValue(correlationId, out var callback))
+        {
+            Cancel(callback, new CancellationToken(canceled: true));
+        }
+    }
+
+    /// <summary>
+    /// Forgets that a pending call's request went to <paramref name="target"/>: it was never
+    /// delivered there and will be addressed again, so that silo's death must not fail the call.
+    /// </summary>
+    public void DetachTarget(long correlationId, SiloAddress target)
+    {
+        if (_pending.TryGetValue(correlationId, out var callback) && target.Equals(callback.TargetSilo))
+        {
+            callback.TargetSilo = null;
+        }
+    }
+
+    /// <summary>The pending call a request of this runtime belongs to, if it is still pending.</summary>
+    protected ResponseCallback? FindPending(long correlationId) => _pending.TryGetValue(correlationId, out var callback) ? callback : null;
+
     /// <summary>Records where a pending call's request went, so that silo's death fails it.</summary>
     protected static void TrackTarget(ResponseCallback? callback, SiloAddress target)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorEdge.Hosting;
 using ActorEdge.Placement;
 using ActorEdge.Runtime.Diagnostics;
@@ -14,12 +15,20 @@ namespace ActorEdge.Runtime.Calls;
 internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptions options, TimeProvider timeProvider)
     : GrainCallRuntime(options, timeProvider)
 {
+    // Relayed client calls still pending: (client connection, client's correlation id) → this silo's correlation id.
+    private readonly ConcurrentDictionary<(Connection, long), long> _relays = new();
+
     protected override SiloAddress? LocalSilo => runtime.Local.Address;
 
     protected override string ResolveGrainType(Type interfaceType) => runtime.Manifest.ResolveGrainType(interfaceType);
 
     protected override void SendRequest(Message request, ResponseCallback? callback)
     {
+        if (callback is null && request.Kind == MessageKind.Request && runtime.Local.IsLocal(request.SendingSilo))
+        {
+            // A rerouted request of ours: keep tracking its new target, so that silo's death fails the call.
+            callback = FindPending(request.CorrelationId);
+        }
         if (request.Kind == MessageKind.SystemRequest)
         {
             TrackTarget(callback, request.TargetSilo!);
@@ -137,10 +146,24 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
             SendRequest(request, null);
             return;
         }
-        var callback = new RelayCallback(client, request.CorrelationId);
+        var clientCorrelationId = request.CorrelationId;
+        var callback = new RelayCallback(this, client, clientCorrelationId);
         request.Timeout = request.TimeToLiveMs > 0 ? TimeSpan.FromMilliseconds(request.TimeToLiveMs) : null;
         RegisterRelay(request, callback);
+        _relays[(client, clientCorrelationId)] = request.CorrelationId;
         SendRequest(request, callback);
+    }
+
+    /// <summary>
+    /// A client canceled a call this silo relays: cancel the relayed call, so the callee's token
+    /// is canceled too (the client knows only its own correlation id).
+    /// </summary>
+    public void CancelRelay(Connection client, long clientCorrelationId)
+    {
+        if (_relays.TryRemove((client, clientCorrelationId), out var correlationId))
+        {
+            CancelPending(correlationId);
+        }
     }
 
     private async Task AddressAndSendAsync(Message request, ResponseCallback? callback)
@@ -198,10 +221,11 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     }
 
     /// <summary>Returns a relayed response (or failure) to the client on its connection.</summary>
-    private sealed class RelayCallback(Connection client, long clientCorrelationId) : ResponseCallback
+    private sealed class RelayCallback(SiloCallRouter router, Connection client, long clientCorrelationId) : ResponseCallback
     {
         public override void OnResponse(Message response)
         {
+            router._relays.TryRemove((client, clientCorrelationId), out _);
             client.Send(new Message
             {
                 Kind = MessageKind.Response,
@@ -213,13 +237,17 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
             response.Payload = null;
         }
 
-        public override void OnFailure(Exception exception) => client.Send(new Message
+        public override void OnFailure(Exception exception)
         {
-            Kind = MessageKind.Response,
-            Status = ResponseStatus.Exception,
-            CorrelationId = clientCorrelationId,
-            Payload = ExceptionCodec.Encode(exception),
-        });
+            router._relays.TryRemove((client, clientCorrelationId), out _);
+            client.Send(new Message
+            {
+                Kind = MessageKind.Response,
+                Status = ResponseStatus.Exception,
+                CorrelationId = clientCorrelationId,
+                Payload = ExceptionCodec.Encode(exception),
+            });
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding a request to {GrainId}: {Reason}")]

@@ -136,6 +136,13 @@ internal sealed partial class Connection
             Abort();
             return false;
         }
+        catch (Exception e)
+        {
+            // Whatever went wrong, an unaccepted connection must not stay open.
+            LogErrorAcceptFailed(_logger, RemoteEndPoint, e);
+            Abort();
+            return false;
+        }
     }
 
     /// <summary>Closes the connection gracefully: queued messages are written first.</summary>
@@ -212,6 +219,13 @@ internal sealed partial class Connection
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
+            error = e;
+        }
+        catch (Exception e)
+        {
+            // A bug in decoding or dispatch must still close the connection: a read loop that died
+            // silently would leave the peer connected to a silo that never reads again.
+            LogErrorReadLoopFailed(_logger, RemoteEndPoint, e);
             error = e;
         }
         Abort(error ?? new IOException("The peer closed the connection."));
@@ -292,6 +306,12 @@ internal sealed partial class Connection
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Closing the connection from {RemoteEndPoint}: {Reason}")]
     private static partial void LogMalformedFrame(ILogger logger, IPEndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Closing the connection from {RemoteEndPoint}: its read loop failed")]
+    private static partial void LogErrorReadLoopFailed(ILogger logger, IPEndPoint? remoteEndPoint, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Closing the connection from {RemoteEndPoint}: accepting it failed")]
+    private static partial void LogErrorAcceptFailed(ILogger logger, IPEndPoint? remoteEndPoint, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handshake with {RemoteEndPoint} failed: {Reason}")]
     private static partial void LogHandshakeFailed(ILogger logger, IPEndPoint? remoteEndPoint, string reason);

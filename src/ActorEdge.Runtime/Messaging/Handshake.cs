@@ -94,7 +94,7 @@ internal static class Handshake
                     case 2: cluster = r.ReadUtf8(); break;
                     case 3: node = r.ReadUtf8(); break;
                     case 4: silo = MessageSerializer.ReadSilo(ref r, wireType); break;
-                    case 5: client = new Guid(r.ReadLengthPrefixed()); break;
+                    case 5: client = RequestContextCodec.ReadGuid(ref r); break;
                     default: r.SkipField(wireType); break;
                 }
             }

@@ -177,6 +177,12 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
+            if (message.Kind == MessageKind.Request && runtime.Local.IsLocal(message.SendingSilo))
+            {
+                // Declaring the target dead fails every call pending there; this request never got
+                // there and is rerouted below, so its call must survive that.
+                runtime.Router.DetachTarget(message.CorrelationId, target);
+            }
             if (IsRefused(e))
             {
                 await DeclareDeadAsync(target, "it refuses connections").ConfigureAwait(false);
@@ -319,6 +325,9 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
                     break;
                 case MessageKind.SystemRequest:
                     _ = runtime.HandleSystemRequestAsync(message, response => connection.Send(response));
+                    break;
+                case MessageKind.Cancel:
+                    runtime.Router.CancelRelay(connection, message.CorrelationId);
                     break;
                 default:
                     message.ReleasePayload();

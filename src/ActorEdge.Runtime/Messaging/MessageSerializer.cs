@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Net;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Messaging;
@@ -195,7 +194,7 @@ internal static class MessageSerializer
                 case MethodField: m.MethodId = r.ReadFixed32(); break;
                 case TtlField: m.TimeToLiveMs = r.ReadVarInt32(); break;
                 case ForwardField: m.ForwardCount = (byte)r.ReadVarUInt32(); break;
-                case GrainTypeField: grainType = r.ReadUtf8(); break;
+                case GrainTypeField: grainType = WireCache.GetGrainType(r.ReadLengthPrefixed()); break;
                 case GrainKeyField: grainKey = r.ReadUtf8(); break;
                 case SendingSiloField: m.SendingSilo = ReadSilo(ref r, wireType); break;
                 case TargetSiloField: m.TargetSilo = ReadSilo(ref r, wireType); break;
@@ -213,6 +212,11 @@ internal static class MessageSerializer
         if (grainType is { Length: > 0 } && grainKey is not null)
         {
             m.TargetGrain = new GrainId(grainType, grainKey);
+        }
+        else if (m.Kind is MessageKind.Request or MessageKind.CacheInvalidation)
+        {
+            // Both are addressed to a grain; without one the catalog and locator would fail far from the connection.
+            throw new InvalidDataException($"A {m.Kind} message lacks its target grain.");
         }
         return m;
     }
@@ -233,7 +237,8 @@ internal static class MessageSerializer
 
     internal static SiloAddress ReadSilo(ref Reader r, WireType wireType)
     {
-        IPAddress? address = null;
+        ReadOnlySpan<byte> address = default;
+        var hasAddress = false;
         var port = 0;
         long generation = 0;
         r.EnterObject(wireType);
@@ -241,17 +246,18 @@ internal static class MessageSerializer
         {
             switch (field)
             {
-                case 1: address = new IPAddress(r.ReadLengthPrefixed()); break;
+                case 1: address = r.ReadLengthPrefixed(); hasAddress = true; break;
                 case 2: port = (int)r.ReadVarUInt32(); break;
                 case 3: generation = r.ReadVarInt64(); break;
                 default: r.SkipField(inner); break;
             }
         }
-        if (address is null || port is <= 0 or > 65535)
+        if (!hasAddress || address.Length is not (4 or 16) || port is <= 0 or > 65535)
         {
-            throw new SerializationException("A silo address lacks its address or has an invalid port.");
+            throw new SerializationException("A silo address lacks its address, has one of an invalid length, or has an invalid port.");
         }
-        return new SiloAddress(new IPEndPoint(address, port), generation);
+        // Every frame names the same few silos: reuse the decoded address instead of allocating three objects.
+        return WireCache.GetSilo(address, port, generation);
     }
 
     private static void Copy(ReadOnlySpan<byte> source, IBufferWriter<byte> output)

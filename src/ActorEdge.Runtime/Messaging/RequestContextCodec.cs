@@ -72,7 +72,7 @@ internal static class RequestContextCodec
                 case LongField: value = r.ReadVarInt64(); break;
                 case DoubleField: value = BitConverter.UInt64BitsToDouble(r.ReadFixed64()); break;
                 case BoolField: value = r.ReadVarUInt32() != 0; break;
-                case GuidField: value = new Guid(r.ReadLengthPrefixed()); break;
+                case GuidField: value = ReadGuid(ref r); break;
                 case BytesField: value = r.ReadLengthPrefixed().ToArray(); break;
                 default: r.SkipField(inner); continue;
             }
@@ -84,5 +84,16 @@ internal static class RequestContextCodec
             key = null;
         }
         return values;
+    }
+
+    internal static Guid ReadGuid(ref Reader r)
+    {
+        var bytes = r.ReadLengthPrefixed();
+        // new Guid(span) throws ArgumentException for other lengths; malformed input must end in SerializationException.
+        if (bytes.Length != 16)
+        {
+            throw new SerializationException($"A Guid of {bytes.Length} bytes instead of 16.");
+        }
+        return new Guid(bytes);
     }
 }

@@ -60,7 +60,9 @@ internal sealed partial class ActivationScheduler : SynchronizationContext, IThr
         finally
         {
             SetSynchronizationContext(previous);
-            Volatile.Write(ref _scheduled, 0);
+            // A full fence, not a plain store: the emptiness check below must not be reordered
+            // before the release, or a Post that saw "scheduled" would be stranded (a lost wake-up).
+            Interlocked.Exchange(ref _scheduled, 0);
             if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);

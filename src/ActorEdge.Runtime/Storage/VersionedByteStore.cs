@@ -6,11 +6,15 @@ namespace ActorEdge.Runtime.Storage;
 /// <summary>
 /// Bytes under keys with a version each, and compare-and-set on that version: the core of the
 /// memory provider, also served by the development primary silo to the other silos. The
-/// ETag is the version in decimal; every write increments it.
+/// ETag is the version in decimal, drawn from one counter for the whole store, so an ETag is
+/// never reused, not even for a record recreated after a clear.
 /// </summary>
 internal sealed class VersionedByteStore
 {
     private readonly ConcurrentDictionary<string, Record> _records = new(StringComparer.Ordinal);
+    // Per-record versions restarting at 1 after a clear would let a writer holding the ETag of
+    // the cleared record overwrite its successor (ABA): versions come from this counter instead.
+    private long _lastVersion;
 
     public bool TryRead(string key, out byte[] data, out string etag)
     {
@@ -35,8 +39,8 @@ internal sealed class VersionedByteStore
             {
                 throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", current?.ETag, expectedEtag);
             }
-            var version = (current?.Version ?? 0) + 1;
-            var next = new Record(data, version.ToString(CultureInfo.InvariantCulture), version);
+            var version = Interlocked.Increment(ref _lastVersion);
+            var next = new Record(data, version.ToString(CultureInfo.InvariantCulture));
             if (current is null ? _records.TryAdd(key, next) : _records.TryUpdate(key, next, current))
             {
                 return next.ETag;
@@ -61,5 +65,5 @@ internal sealed class VersionedByteStore
         }
     }
 
-    private sealed record Record(byte[] Data, string ETag, long Version);
+    private sealed record Record(byte[] Data, string ETag);
 }

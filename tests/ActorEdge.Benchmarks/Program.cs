@@ -1,0 +1,21 @@
+using ActorEdge.Benchmarks.Quick;
+using BenchmarkDotNet.Running;
+
+namespace ActorEdge.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- quick</c> runs the quick
+/// throughput table; anything else goes to BenchmarkDotNet (<c>-- --filter *</c>, <c>--list flat</c>...).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && string.Equals(args[0], "quick", StringComparison.OrdinalIgnoreCase))
+        {
+            return await QuickRunner.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}

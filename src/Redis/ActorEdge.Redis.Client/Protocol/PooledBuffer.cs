@@ -5,8 +5,9 @@ namespace ActorEdge.Redis.Protocol;
 /// <summary>A growable byte buffer rented from <see cref="ArrayPool{T}.Shared"/>; not thread-safe.</summary>
 internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
-    // Buffers that grew past this are returned on reset, so one large value does not pin memory.
-    private const int KeepAtMost = 1024 * 1024;
+    // Buffers that grew past this are returned on reset, so a burst of large values does not pin
+    // memory; below it the capacity is kept, so pipelined 100 KB values do not regrow it every batch.
+    private const int KeepAtMost = 16 * 1024 * 1024;
 
     private byte[] _array;
     private int _length;

@@ -5,12 +5,16 @@ namespace ActorEdge.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- quick</c> runs the quick
-/// throughput table; anything else goes to BenchmarkDotNet (<c>-- --filter *</c>, <c>--list flat</c>...).
+/// throughput table, <c>-- redis</c> the Redis client and storage against redis-benchmark; anything else goes to BenchmarkDotNet (<c>-- --filter *</c>, <c>--list flat</c>...).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && string.Equals(args[0], "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            return await Redis.RedisQuickRunner.RunAsync(args[1..]).ConfigureAwait(false);
+        }
         if (args.Length > 0 && string.Equals(args[0], "quick", StringComparison.OrdinalIgnoreCase))
         {
             return await QuickRunner.RunAsync(args[1..]).ConfigureAwait(false);

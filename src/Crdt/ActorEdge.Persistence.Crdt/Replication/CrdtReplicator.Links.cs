@@ -393,6 +393,7 @@ internal sealed partial class CrdtReplicator
                 }
             }
             await JournalAsync(journal).ConfigureAwait(false);
+            Stats.RecordBootstrap(states.Count);
             LogInformationBootstrapped(_logger, ReplicaId, peer, states.Count);
             return true;
         }

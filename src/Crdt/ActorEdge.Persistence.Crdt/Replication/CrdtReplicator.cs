@@ -14,7 +14,7 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 /// anti-entropy exchanges per-key version vectors with one peer at a time and repairs both
 /// sides; a starting silo bootstraps from a neighbour; a journal keeps everything across restarts.
 /// </summary>
-internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IAsyncDisposable
+internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IAsyncDisposable, IDisposable
 {
     /// <summary>The system target id of CRDT replication.</summary>
     public const uint TargetId = 0x4352;
@@ -36,6 +36,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     private ulong _durableSequence;
     private CrdtJournal? _journal;
     private Task? _maintenance;
+    private int _disposed;
 
     public CrdtReplicator(ISiloMessenger messenger, ILocalSiloDetails silo, IOptions<CrdtReplicationOptions> options, TimeProvider timeProvider, ILogger<CrdtReplicator> logger)
     {
@@ -103,13 +104,19 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         }
     }
 
+    // Hosts dispose their services synchronously too; stopping is quick (links and the journal loop end at once).
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
-        if (!_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (!_stopping.IsCancellationRequested || _journal is not null)
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        _stopping.Dispose();
     }
 
     /// <summary>
@@ -245,9 +252,9 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
                 {
                     have = _entries.TryGetValue(key, out var entry) ? entry.Version.Clone() : new CausalContext();
                 }
-                var missing = string.Join(", ", have.Missing(target).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} from replica {p.Key}"));
+                var missing = string.Join(", ", have.Missing(target).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} update(s) from replica {p.Key}"));
                 throw new CrdtCatchUpTimeoutException(
-                    $"The replica of '{key}' on replica {ReplicaId} did not catch up with version {target} within {timeout}: it has {have} and still misses {missing} update(s). The replicas holding them may be unreachable.");
+                    $"The replica of '{key}' on replica {ReplicaId} did not catch up with version {target} within {timeout}: it has {have} and still misses {missing}. The replicas holding them may be unreachable.");
             }
         }
     }
@@ -304,7 +311,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
 /// <summary>Counters of one replicator (tests and benchmarks read them; the Meter has the same data).</summary>
 internal sealed class ReplicationStats
 {
-    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs;
+    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys;
 
     public long Updates => Interlocked.Read(ref _updates);
 
@@ -319,6 +326,11 @@ internal sealed class ReplicationStats
     public long Gaps => Interlocked.Read(ref _gaps);
 
     public long FullSyncs => Interlocked.Read(ref _fullSyncs);
+
+    /// <summary>Keys received when this replica bootstrapped from a neighbour.</summary>
+    public long BootstrappedKeys => Interlocked.Read(ref _bootstrappedKeys);
+
+    public void RecordBootstrap(int keys) => Interlocked.Add(ref _bootstrappedKeys, keys);
 
     public void RecordUpdate(int deltaBytes)
     {

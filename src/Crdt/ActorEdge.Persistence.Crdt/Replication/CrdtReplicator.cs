@@ -65,6 +65,27 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
 
     internal ReplicationStats Stats { get; } = new();
 
+    /// <summary>The last sequence number of this replica's own deltas.</summary>
+    internal ulong LocalSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _localSequence;
+            }
+        }
+    }
+
+    /// <summary>The sequence number up to which the deltas of <paramref name="origin"/> were delivered here, in order.</summary>
+    internal ulong DeliveredFrom(string origin)
+    {
+        lock (_gate)
+        {
+            return _delivered.GetValueOrDefault(origin);
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.JournalDirectory is { } directory)

@@ -52,6 +52,7 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddSingleton<SiloRuntime>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>().CallRuntime);
         services.AddSingleton<ILocalSiloDetails>(sp => sp.GetRequiredService<SiloRuntime>().Local);
+        services.AddSingleton<ISiloMessenger>(sp => new SiloMessenger(sp.GetRequiredService<SiloRuntime>()));
         services.AddHostedService<SiloHostedService>();
         services.AddKeyedSingleton<IPlacementDirector, RandomPlacementDirector>(typeof(RandomPlacement));
         services.AddKeyedSingleton<IPlacementDirector, PreferLocalPlacementDirector>(typeof(PreferLocalPlacement));

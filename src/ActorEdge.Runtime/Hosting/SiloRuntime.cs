@@ -33,6 +33,7 @@ internal sealed partial class SiloRuntime
     private ClusterMembershipService? _membership;
     private GrainLocator? _locator;
     private PlacementService? _placement;
+    private Dictionary<uint, ISystemTarget>? _extensionTargets;
 
     public SiloRuntime(
         IServiceProvider services,
@@ -105,6 +106,7 @@ internal sealed partial class SiloRuntime
         Local.SiloName = _siloOptions.SiloName ?? $"{Environment.MachineName}:{endpoint.Port}";
         Identity = new PeerIdentity(PeerRole.Silo, Local.ClusterId, Local.NodeName, Local.Address, Guid.Empty);
 
+        _extensionTargets = ResolveExtensionTargets(Services);
         _membershipTable = Services.GetRequiredService<IMembershipTable>();
         _directory = Services.GetRequiredService<IGrainDirectory>();
         _membership = new ClusterMembershipService(_membershipTable, Services.GetRequiredService<IOptions<ClusterMembershipOptions>>(), TimeProvider, LoggerFactory.CreateLogger<ClusterMembershipService>());
@@ -198,7 +200,7 @@ internal sealed partial class SiloRuntime
                 SystemTargetIds.Directory => await HandleDirectoryAsync(request).ConfigureAwait(false),
                 SystemTargetIds.Gateway => HandleGateway(request),
                 SystemTargetIds.Storage => DevelopmentGrainStorage.Handle(DevelopmentStore, request),
-                _ => throw new GrainException($"Unknown system target {request.SystemTarget}."),
+                _ => await HandleExtensionAsync(request).ConfigureAwait(false),
             };
         }
         catch (Exception e)
@@ -209,6 +211,41 @@ internal sealed partial class SiloRuntime
         }
         request.ReleasePayload();
         reply(request.CreateResponse(ResponseStatus.Ok, result));
+    }
+
+    private async Task<PooledBuffer?> HandleExtensionAsync(Message request)
+    {
+        if (_extensionTargets is null || !_extensionTargets.TryGetValue(request.SystemTarget, out var target))
+        {
+            throw new GrainException($"Unknown system target {request.SystemTarget}.");
+        }
+        var payload = request.Payload is { } buffer ? buffer.WrittenMemory : ReadOnlyMemory<byte>.Empty;
+        var result = await target.HandleAsync(request.SendingSilo, request.MethodId, payload, CancellationToken.None).ConfigureAwait(false);
+        if (result.IsEmpty)
+        {
+            return null;
+        }
+        var response = new PooledBuffer(result.Length);
+        result.Span.CopyTo(response.GetSpan(result.Length));
+        response.Advance(result.Length);
+        return response;
+    }
+
+    private static Dictionary<uint, ISystemTarget> ResolveExtensionTargets(IServiceProvider services)
+    {
+        var targets = new Dictionary<uint, ISystemTarget>();
+        foreach (var target in services.GetServices<ISystemTarget>())
+        {
+            if (target.Id < SystemTargetIdRange.FirstExtensionId)
+            {
+                throw new InvalidOperationException($"System target {target.GetType()} uses id {target.Id}, which belongs to the runtime: use {SystemTargetIdRange.FirstExtensionId} or above.");
+            }
+            if (!targets.TryAdd(target.Id, target))
+            {
+                throw new InvalidOperationException($"System targets {targets[target.Id].GetType()} and {target.GetType()} both use id {target.Id}.");
+            }
+        }
+        return targets;
     }
 
     private async Task<PooledBuffer?> HandleMembershipAsync(Message request)

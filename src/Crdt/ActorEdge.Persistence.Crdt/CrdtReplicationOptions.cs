@@ -1,0 +1,90 @@
+using ActorEdge.Crdt;
+using ActorEdge.Persistence.Crdt.Replication;
+using Microsoft.Extensions.Options;
+
+namespace ActorEdge.Persistence.Crdt;
+
+/// <summary>How a silo replicates CRDT state to the other silos (one replicator per silo, shared by every CRDT storage provider).</summary>
+public sealed class CrdtReplicationOptions
+{
+    /// <summary>
+    /// The folder of the durable journal (append-only, fsync'd, CRC per record) from which a
+    /// restarted silo recovers its replicas and its replica id. Null keeps replicas in memory only:
+    /// a restarted silo then starts as a new replica and bootstraps from a neighbour.
+    /// <value>Default null.</value>
+    /// </summary>
+    public string? JournalDirectory { get; set; }
+
+    /// <summary>
+    /// How long a link waits before it retries a failed send or probes an idle peer. Deltas are
+    /// sent as soon as they are durable; updates made while a send is in flight go in the next batch.
+    /// <value>Default 50 ms.</value>
+    /// </summary>
+    public TimeSpan SendInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often the silo exchanges digests (per-key version vectors) with one peer, round robin. <value>Default 1 s.</value></summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The timeout of one replication request. <value>Default 5 s.</value></summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Local deltas kept for retransmission to peers that have not acknowledged them; a peer
+    /// further behind receives the full state instead. <value>Default 10 000.</value>
+    /// </summary>
+    public int DeltaLogCapacity { get; set; } = 10_000;
+
+    /// <summary>The most deltas sent in one request. <value>Default 256.</value></summary>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>The journal is rewritten as a snapshot of the replicas at start when it is larger than this. <value>Default 64 MiB.</value></summary>
+    public long JournalCompactionBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Silos to replicate with, besides this one; null means every active silo (the membership
+    /// view). Silos not in the view are ignored until they join. <value>Default null.</value>
+    /// </summary>
+    public Func<SiloAddress, bool>? ReplicationScope { get; set; }
+
+    internal CrdtTypeRegistry Types { get; } = CrdtTypeRegistry.CreateWithBuiltIns();
+
+    /// <summary>
+    /// Registers a CRDT type under a name used on the wire, so that every silo can merge replicas
+    /// of it (use the same name on every silo). Built in: gcounter, pncounter, the registers, sets
+    /// and maps of strings, and ormap:string:gcounter / ormap:string:pncounter.
+    /// </summary>
+    public CrdtReplicationOptions RegisterType<T>(string name) where T : class, ICrdt<T>
+    {
+        Types.Register<T>(name);
+        return this;
+    }
+}
+
+internal sealed class CrdtReplicationOptionsValidator : IValidateOptions<CrdtReplicationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CrdtReplicationOptions options)
+    {
+        var failures = new List<string>();
+        if (options.SendInterval <= TimeSpan.Zero)
+        {
+            failures.Add("CrdtReplicationOptions.SendInterval must be positive.");
+        }
+        if (options.AntiEntropyInterval <= TimeSpan.Zero)
+        {
+            failures.Add("CrdtReplicationOptions.AntiEntropyInterval must be positive.");
+        }
+        if (options.RequestTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("CrdtReplicationOptions.RequestTimeout must be positive.");
+        }
+        if (options.DeltaLogCapacity < 1 || options.MaxBatchSize < 1)
+        {
+            failures.Add("CrdtReplicationOptions.DeltaLogCapacity and MaxBatchSize must be at least 1.");
+        }
+        if (options.JournalDirectory is { Length: 0 })
+        {
+            failures.Add("CrdtReplicationOptions.JournalDirectory must be null or a path.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,24 @@
+using System.Diagnostics.Metrics;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+/// <summary>CRDT replication instruments, on the process-wide Meter "ActorEdge".</summary>
+internal static class CrdtInstruments
+{
+    public static readonly Meter Meter = new("ActorEdge", "1.0");
+
+    public static readonly Histogram<double> ReplicationLag = Meter.CreateHistogram<double>(
+        "actoredge.crdt.replication.lag", unit: "ms", description: "Time from a delta's creation at its origin (HLC wall clock) to its application at a peer.");
+
+    public static readonly Histogram<long> DeltaBytes = Meter.CreateHistogram<long>(
+        "actoredge.crdt.update.delta_bytes", unit: "By", description: "Encoded size of the delta of one local update.");
+
+    public static readonly Histogram<long> StateBytes = Meter.CreateHistogram<long>(
+        "actoredge.crdt.update.state_bytes", unit: "By", description: "Encoded size of the full state after one local update (what state-based replication would send).");
+
+    public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
+        "actoredge.crdt.replication.bytes_sent", unit: "By", description: "Replication payload bytes sent, by kind (delta, full, digest).");
+
+    public static readonly Counter<long> Gaps = Meter.CreateCounter<long>(
+        "actoredge.crdt.replication.gaps", description: "Delta batches refused because deltas before them were missing (the sender resends or sends full state).");
+}

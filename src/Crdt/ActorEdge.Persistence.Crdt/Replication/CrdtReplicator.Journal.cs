@@ -1,0 +1,148 @@
+using ActorEdge.Crdt;
+using ActorEdge.Serialization;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+internal sealed partial class CrdtReplicator
+{
+    private static byte[] EncodeJournalUpdate(DeltaRecord record, string origin) => ReplicationCodec.Encode((ref Writer w) =>
+    {
+        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalUpdate);
+        ReplicationCodec.WriteString(ref w, 2, record.Key);
+        ReplicationCodec.WriteString(ref w, 3, record.Type);
+        ReplicationCodec.WriteString(ref w, 4, origin);
+        ReplicationCodec.WriteUInt64(ref w, 5, record.DotCounter);
+        ReplicationCodec.WriteUInt64(ref w, 6, record.Sequence);
+        ReplicationCodec.WriteBytes(ref w, 7, record.Delta);
+    });
+
+    private static byte[] EncodeJournalState(StateRecord record) => ReplicationCodec.Encode((ref Writer w) =>
+    {
+        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalState);
+        ReplicationCodec.WriteString(ref w, 2, record.Key);
+        ReplicationCodec.WriteString(ref w, 3, record.Type);
+        ReplicationCodec.WriteBytes(ref w, 7, record.State);
+        ReplicationCodec.WriteContext(ref w, 8, record.Version);
+    });
+
+    private static byte[] EncodeJournalDelivered(string origin, ulong sequence) => ReplicationCodec.Encode((ref Writer w) =>
+    {
+        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalDelivered);
+        ReplicationCodec.WriteString(ref w, 4, origin);
+        ReplicationCodec.WriteUInt64(ref w, 6, sequence);
+    });
+
+    /// <summary>Replays the journal (cutting a torn tail), then rewrites it as a snapshot when it grew past the compaction size.</summary>
+    private void RecoverFromJournal(string directory)
+    {
+        var records = CrdtJournal.Replay(directory, out var validBytes);
+        var path = Path.Combine(directory, "replicas.journal");
+        if (File.Exists(path) && new FileInfo(path).Length != validBytes)
+        {
+            LogWarningJournalTornTail(_logger, path, new FileInfo(path).Length - validBytes);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
+            stream.SetLength(validBytes);
+            stream.Flush(flushToDisk: true);
+        }
+        lock (_gate)
+        {
+            foreach (var payload in records)
+            {
+                ReplayRecord(payload);
+            }
+            _durableSequence = _localSequence;
+            _logStart = _localSequence + 1;
+        }
+        LogInformationRecovered(_logger, ReplicaId, _entries.Count, records.Count, _localSequence);
+        if (validBytes > _options.JournalCompactionBytes)
+        {
+            var snapshot = new List<byte[]>();
+            lock (_gate)
+            {
+                foreach (var (key, entry) in _entries)
+                {
+                    snapshot.Add(EncodeJournalState(new StateRecord(key, entry.Value.TypeName, entry.Version, entry.Value.Encode())));
+                }
+                foreach (var (origin, sequence) in _delivered)
+                {
+                    snapshot.Add(EncodeJournalDelivered(origin, sequence));
+                }
+                snapshot.Add(EncodeJournalDelivered(ReplicaId, _localSequence));
+            }
+            CrdtJournal.Rewrite(directory, snapshot);
+        }
+    }
+
+    private void ReplayRecord(byte[] payload)
+    {
+        var r = new Reader(payload);
+        ulong kind = 0, dot = 0, sequence = 0;
+        string? key = null, type = null, origin = null;
+        byte[]? bytes = null;
+        CausalContext? version = null;
+        while (r.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: kind = ReplicationCodec.ReadUInt64(ref r, wireType); break;
+                case 2: key = ReplicationCodec.ReadString(ref r, wireType); break;
+                case 3: type = ReplicationCodec.ReadString(ref r, wireType); break;
+                case 4: origin = ReplicationCodec.ReadString(ref r, wireType); break;
+                case 5: dot = ReplicationCodec.ReadUInt64(ref r, wireType); break;
+                case 6: sequence = ReplicationCodec.ReadUInt64(ref r, wireType); break;
+                case 7: bytes = ReplicationCodec.ReadBytes(ref r, wireType); break;
+                case 8: version = ReplicationCodec.ReadContext(ref r, wireType); break;
+                default: r.SkipField(wireType); break;
+            }
+        }
+        switch (kind)
+        {
+            case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && bytes is not null && dot != 0:
+            {
+                var entry = GetOrCreate(key, type);
+                entry.Value.Merge(entry.Value.Decode(bytes));
+                entry.Version.Add(new Dot(origin, dot));
+                MarkDeliveredLocked(origin, sequence);
+                break;
+            }
+            case ReplicationCodec.JournalState when key is not null && type is not null && bytes is not null && version is not null:
+            {
+                var entry = GetOrCreate(key, type);
+                entry.Value.Merge(entry.Value.Decode(bytes));
+                entry.Version.Merge(version);
+                break;
+            }
+            case ReplicationCodec.JournalDelivered when origin is not null:
+                MarkDeliveredLocked(origin, sequence);
+                break;
+            default:
+                throw new CrdtStorageException($"The CRDT journal holds a record of unknown kind {kind} or missing fields: it was written by a newer version or is corrupt.");
+        }
+    }
+
+    private void MarkDeliveredLocked(string origin, ulong sequence)
+    {
+        if (origin == ReplicaId)
+        {
+            _localSequence = Math.Max(_localSequence, sequence);
+        }
+        else if (sequence > _delivered.GetValueOrDefault(origin))
+        {
+            _delivered[origin] = sequence;
+        }
+    }
+
+    private Task JournalAsync(List<byte[]> records)
+    {
+        if (_journal is not { } journal || records.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        var appends = new Task[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            appends[i] = journal.AppendAsync(records[i], 0);
+        }
+        return Task.WhenAll(appends);
+    }
+}

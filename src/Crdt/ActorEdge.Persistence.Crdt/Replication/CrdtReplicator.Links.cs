@@ -1,0 +1,475 @@
+using ActorEdge.Serialization;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+internal sealed partial class CrdtReplicator
+{
+    private readonly Dictionary<SiloAddress, PeerLink> _links = [];
+    private int _antiEntropyTurn;
+
+    /// <summary>The peers this replica currently replicates with.</summary>
+    internal IReadOnlyList<SiloAddress> Peers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _links.Keys];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows membership (a link per peer in scope, started and stopped as silos join and die),
+    /// bootstraps from a neighbour once, and runs anti-entropy with one peer per interval.
+    /// </summary>
+    private async Task MaintenanceLoopAsync(CancellationToken cancellationToken)
+    {
+        var bootstrapped = false;
+        var nextAntiEntropy = _timeProvider.GetTimestamp();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (_messenger.IsStarted)
+                {
+                    var peers = RefreshLinks();
+                    if (!bootstrapped)
+                    {
+                        bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (peers.Count > 0 && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
+                    {
+                        nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+                        var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
+                        await TryAntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                await Task.Delay(_options.SendInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogWarningMaintenanceFailed(_logger, e);
+            }
+        }
+    }
+
+    private List<SiloAddress> RefreshLinks()
+    {
+        var self = _messenger.LocalSilo;
+        var desired = new List<SiloAddress>();
+        foreach (var silo in _messenger.ActiveSilos)
+        {
+            if (!silo.Equals(self) && (_options.ReplicationScope is not { } scope || scope(silo)))
+            {
+                desired.Add(silo);
+            }
+        }
+        List<PeerLink>? stopped = null;
+        lock (_gate)
+        {
+            foreach (var silo in desired)
+            {
+                if (!_links.ContainsKey(silo))
+                {
+                    var link = new PeerLink(silo);
+                    _links[silo] = link;
+                    link.Loop = Task.Run(() => LinkLoopAsync(link), CancellationToken.None);
+                    LogInformationPeerAdded(_logger, ReplicaId, silo);
+                }
+            }
+            foreach (var (silo, link) in _links)
+            {
+                if (!desired.Contains(silo))
+                {
+                    (stopped ??= []).Add(link);
+                }
+            }
+            if (stopped is not null)
+            {
+                foreach (var link in stopped)
+                {
+                    _links.Remove(link.Silo);
+                    LogInformationPeerRemoved(_logger, ReplicaId, link.Silo);
+                }
+            }
+        }
+        if (stopped is not null)
+        {
+            foreach (var link in stopped)
+            {
+                link.Stop();
+            }
+        }
+        return desired;
+    }
+
+    private void SignalLinks()
+    {
+        lock (_gate)
+        {
+            foreach (var link in _links.Values)
+            {
+                link.Signal();
+            }
+        }
+    }
+
+    /// <summary>Sends this replica's deltas to one peer, in order, until it has them all; retries every send interval on failure.</summary>
+    private async Task LinkLoopAsync(PeerLink link)
+    {
+        var token = link.Token;
+        while (!token.IsCancellationRequested)
+        {
+            bool more;
+            try
+            {
+                more = await SendOnceAsync(link, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                lock (_gate)
+                {
+                    link.Acknowledged = null;
+                }
+                LogDebugSendFailed(_logger, link.Silo, e.Message);
+                more = false;
+            }
+            if (!more)
+            {
+                try
+                {
+                    await link.WaitAsync(_options.SendInterval, _timeProvider).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One exchange with the peer; returns whether more is left to send.</summary>
+    private async Task<bool> SendOnceAsync(PeerLink link, CancellationToken cancellationToken)
+    {
+        ulong? acknowledged;
+        List<DeltaRecord>? batch = null;
+        var fullSync = false;
+        ulong first;
+        lock (_gate)
+        {
+            acknowledged = link.Acknowledged;
+            first = (acknowledged ?? _durableSequence) + 1;
+            if (acknowledged is { } acked && acked < _durableSequence)
+            {
+                if (acked + 1 < _logStart)
+                {
+                    fullSync = true;
+                }
+                else
+                {
+                    var count = (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked);
+                    batch = _log.GetRange((int)(acked + 1 - _logStart), count);
+                }
+            }
+        }
+        if (acknowledged is not null && batch is null && !fullSync)
+        {
+            return false;
+        }
+        if (fullSync)
+        {
+            await SendFullSyncAsync(link, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        // With nothing known about the peer, an empty batch asks it what it has delivered.
+        var records = batch ?? [];
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            ReplicationCodec.WriteUInt64(ref w, 2, first);
+            foreach (var record in records)
+            {
+                ReplicationCodec.WriteDelta(ref w, 3, record);
+            }
+        });
+        var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
+        var delivered = ReadDelivered(response);
+        lock (_gate)
+        {
+            link.Acknowledged = delivered;
+            TrimLogLocked();
+            return delivered < _durableSequence;
+        }
+    }
+
+    private async Task SendFullSyncAsync(PeerLink link, CancellationToken cancellationToken)
+    {
+        var (states, _, upTo) = SnapshotAll();
+        await WaitDurableAsync(upTo).ConfigureAwait(false);
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            foreach (var state in states)
+            {
+                ReplicationCodec.WriteState(ref w, 2, state);
+            }
+            ReplicationCodec.WriteUInt64(ref w, 3, upTo);
+        });
+        LogInformationFullSync(_logger, ReplicaId, link.Silo, states.Count);
+        var response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
+        var delivered = ReadDelivered(response);
+        lock (_gate)
+        {
+            link.Acknowledged = delivered;
+        }
+    }
+
+    /// <summary>Drops logged deltas every peer has acknowledged.</summary>
+    private void TrimLogLocked()
+    {
+        var minimum = _durableSequence;
+        foreach (var link in _links.Values)
+        {
+            if (link.Acknowledged is not { } acked)
+            {
+                return;
+            }
+            minimum = Math.Min(minimum, acked);
+        }
+        if (minimum >= _logStart)
+        {
+            var drop = (int)Math.Min((ulong)_log.Count, minimum - _logStart + 1);
+            _log.RemoveRange(0, drop);
+            _logStart += (ulong)drop;
+        }
+    }
+
+    /// <summary>Exchanges digests with <paramref name="peer"/>: takes the states it has that this replica lacks, and pushes back the ones it lacks.</summary>
+    internal async Task AntiEntropyAsync(SiloAddress peer, CancellationToken cancellationToken)
+    {
+        var digest = new List<(string Key, ActorEdge.Crdt.CausalContext Version)>();
+        lock (_gate)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                digest.Add((key, entry.Version.Clone()));
+            }
+        }
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            foreach (var (key, version) in digest)
+            {
+                w.WriteStartObject(2);
+                ReplicationCodec.WriteString(ref w, 1, key);
+                ReplicationCodec.WriteContext(ref w, 2, version);
+                w.WriteEndObject();
+            }
+        });
+        var response = await SendAsync(peer, ReplicationCodec.MethodDigest, payload, "digest", cancellationToken).ConfigureAwait(false);
+        var states = new List<StateRecord>();
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var reader = new Reader(response);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: states.Add(ReplicationCodec.ReadState(ref reader, wireType)); break;
+                case 2: wanted.Add(ReplicationCodec.ReadString(ref reader, wireType)); break;
+                default: reader.SkipField(wireType); break;
+            }
+        }
+        if (states.Count > 0)
+        {
+            LogDebugRepaired(_logger, ReplicaId, peer, states.Count);
+        }
+        await JournalAsync(MergeStates(states)).ConfigureAwait(false);
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+        var push = new List<StateRecord>();
+        ulong upTo;
+        lock (_gate)
+        {
+            foreach (var key in wanted)
+            {
+                if (_entries.TryGetValue(key, out var entry))
+                {
+                    push.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
+                }
+            }
+            upTo = _localSequence;
+        }
+        await WaitDurableAsync(upTo).ConfigureAwait(false);
+        var pushPayload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            foreach (var state in push)
+            {
+                ReplicationCodec.WriteState(ref w, 2, state);
+            }
+        });
+        await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TryAntiEntropyAsync(SiloAddress peer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogDebugSendFailed(_logger, peer, e.Message);
+        }
+    }
+
+    private async Task RepairFromAllPeersAsync()
+    {
+        List<SiloAddress> peers;
+        lock (_gate)
+        {
+            peers = [.. _links.Keys];
+        }
+        await Task.WhenAll(peers.Select(p => TryAntiEntropyAsync(p, _stopping.Token))).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the state of the first neighbour that answers, with its delivered table (so deltas continue from there).</summary>
+    private async Task<bool> BootstrapAsync(List<SiloAddress> peers, CancellationToken cancellationToken)
+    {
+        if (peers.Count == 0)
+        {
+            return true;
+        }
+        foreach (var peer in peers)
+        {
+            byte[] response;
+            try
+            {
+                var request = ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteString(ref w, 1, ReplicaId));
+                response = await SendAsync(peer, ReplicationCodec.MethodBootstrap, request, "digest", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogDebugSendFailed(_logger, peer, e.Message);
+                continue;
+            }
+            var states = new List<StateRecord>();
+            var delivered = new List<(string Replica, ulong Sequence)>();
+            var reader = new Reader(response);
+            while (reader.TryReadFieldHeader(out var field, out var wireType))
+            {
+                switch (field)
+                {
+                    case 2: states.Add(ReplicationCodec.ReadState(ref reader, wireType)); break;
+                    case 3: delivered.Add(ReplicationCodec.ReadDelivered(ref reader, wireType)); break;
+                    default: reader.SkipField(wireType); break;
+                }
+            }
+            var journal = MergeStates(states);
+            lock (_gate)
+            {
+                foreach (var (replica, sequence) in delivered)
+                {
+                    if (replica != ReplicaId)
+                    {
+                        MarkDeliveredLocked(replica, sequence);
+                        if (_journal is not null)
+                        {
+                            journal.Add(EncodeJournalDelivered(replica, sequence));
+                        }
+                    }
+                }
+            }
+            await JournalAsync(journal).ConfigureAwait(false);
+            Stats.RecordBootstrap(states.Count);
+            LogInformationBootstrapped(_logger, ReplicaId, peer, states.Count);
+            return true;
+        }
+        return false;
+    }
+
+    private async Task<byte[]> SendAsync(SiloAddress peer, uint method, byte[] payload, string kind, CancellationToken cancellationToken)
+    {
+        if (LinkFilter is { } filter && !filter(peer))
+        {
+            throw new CrdtStorageException($"Replication to {peer} is cut (test hook).");
+        }
+        Stats.RecordSent(kind, payload.Length);
+        return await _messenger.SendAsync(peer, TargetId, method, payload, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ulong ReadDelivered(byte[] response)
+    {
+        var reader = new Reader(response);
+        ulong delivered = 0;
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            if (field == 1)
+            {
+                delivered = ReplicationCodec.ReadUInt64(ref reader, wireType);
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+        return delivered;
+    }
+
+    /// <summary>The replication state of one peer.</summary>
+    private sealed class PeerLink(SiloAddress silo)
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly SemaphoreSlim _signal = new(0, 1);
+
+        public SiloAddress Silo { get; } = silo;
+
+        /// <summary>The last of this replica's sequence numbers the peer has delivered; null when unknown.</summary>
+        public ulong? Acknowledged { get; set; }
+
+        public Task Loop { get; set; } = Task.CompletedTask;
+
+        public CancellationToken Token => _stop.Token;
+
+        public void Signal()
+        {
+            if (_signal.CurrentCount == 0)
+            {
+                try
+                {
+                    _signal.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                }
+            }
+        }
+
+        public async Task WaitAsync(TimeSpan interval, TimeProvider timeProvider)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(interval);
+            try
+            {
+                await _signal.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        public void Stop() => _stop.Cancel();
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+internal sealed partial class CrdtReplicator
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} recovered {Keys} keys from {Records} journal records (local sequence {Sequence})")]
+    private static partial void LogInformationRecovered(ILogger logger, string replica, int keys, int records, ulong sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The CRDT journal {Path} ended in a torn or corrupt record: {Bytes} bytes were cut")]
+    private static partial void LogWarningJournalTornTail(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} replicates with {Silo}")]
+    private static partial void LogInformationPeerAdded(ILogger logger, string replica, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} stopped replicating with {Silo}")]
+    private static partial void LogInformationPeerRemoved(ILogger logger, string replica, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} sends its full state ({Keys} keys) to {Silo}: the deltas it lacks are no longer logged")]
+    private static partial void LogInformationFullSync(ILogger logger, string replica, SiloAddress silo, int keys);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} bootstrapped {Keys} keys from {Silo}")]
+    private static partial void LogInformationBootstrapped(ILogger logger, string replica, SiloAddress silo, int keys);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT anti-entropy: replica {Replica} took {Keys} states from {Silo}")]
+    private static partial void LogDebugRepaired(ILogger logger, string replica, SiloAddress silo, int keys);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT deltas from {Origin} skipped: delivered up to {Delivered}, the batch starts at {First}")]
+    private static partial void LogDebugGap(ILogger logger, string origin, ulong delivered, ulong first);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT replication with {Silo} failed: {Reason}")]
+    private static partial void LogDebugSendFailed(ILogger logger, SiloAddress silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT replication maintenance failed")]
+    private static partial void LogWarningMaintenanceFailed(ILogger logger, Exception exception);
+}

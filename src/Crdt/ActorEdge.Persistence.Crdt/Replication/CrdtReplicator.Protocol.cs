@@ -1,0 +1,310 @@
+using ActorEdge.Crdt;
+using ActorEdge.Serialization;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+internal sealed partial class CrdtReplicator
+{
+    public async ValueTask<ReadOnlyMemory<byte>> HandleAsync(SiloAddress? sender, uint method, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _started.Task.ConfigureAwait(false);
+        if (sender is not null && LinkFilter is { } filter && !filter(sender))
+        {
+            throw new CrdtStorageException($"Replication from {sender} is cut (test hook).");
+        }
+        return method switch
+        {
+            ReplicationCodec.MethodDeltas => await ReceiveDeltasAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodFullSync => await ReceiveFullSyncAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodDigest => await AnswerDigestAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodPushStates => await ReceiveStatesAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodBootstrap => await AnswerBootstrapAsync().ConfigureAwait(false),
+            _ => throw new CrdtStorageException($"Unknown CRDT replication method {method}."),
+        };
+    }
+
+    /// <summary>
+    /// A batch of one origin's deltas, numbered from field 2. It is applied only if it continues
+    /// what this replica delivered from that origin (duplicates inside are skipped); the answer is
+    /// the origin's delivered sequence, which tells the sender what to send next.
+    /// </summary>
+    internal async Task<ReadOnlyMemory<byte>> ReceiveDeltasAsync(ReadOnlyMemory<byte> payload)
+    {
+        string? origin = null;
+        ulong first = 0;
+        var records = new List<DeltaRecord>();
+        var reader = new Reader(payload.Span);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: origin = ReplicationCodec.ReadString(ref reader, wireType); break;
+                case 2: first = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
+                case 3: records.Add(ReplicationCodec.ReadDelta(ref reader, wireType, first + (ulong)records.Count)); break;
+                default: reader.SkipField(wireType); break;
+            }
+        }
+        if (origin is null || (records.Count > 0 && first == 0))
+        {
+            throw new SerializationException("A delta batch lacks its origin or first sequence number.");
+        }
+
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var journal = new List<byte[]>();
+        ulong delivered;
+        lock (_gate)
+        {
+            delivered = _delivered.GetValueOrDefault(origin);
+            if (records.Count > 0 && first > delivered + 1)
+            {
+                Stats.RecordGap();
+                LogDebugGap(_logger, origin, delivered, first);
+            }
+            else
+            {
+                // Decode everything first: a corrupt delta rejects the batch and changes nothing.
+                var decoded = new List<(DeltaRecord Record, ReplicaEntry Entry, object Delta)>();
+                foreach (var record in records)
+                {
+                    if (record.Sequence <= delivered)
+                    {
+                        continue;
+                    }
+                    var entry = GetOrCreate(record.Key, record.Type);
+                    decoded.Add((record, entry, entry.Value.Decode(record.Delta)));
+                }
+                foreach (var (record, entry, delta) in decoded)
+                {
+                    entry.Value.Merge(delta);
+                    entry.Version.Add(new Dot(origin, record.DotCounter));
+                    Clock.Observe(new HlcTimestamp(record.WallMilliseconds, 0));
+                    CrdtInstruments.ReplicationLag.Record(Math.Max(0, now - record.WallMilliseconds));
+                    if (_journal is not null)
+                    {
+                        journal.Add(EncodeJournalUpdate(record, origin));
+                    }
+                    delivered = record.Sequence;
+                }
+                if (decoded.Count > 0)
+                {
+                    _delivered[origin] = delivered;
+                    SignalChangedLocked();
+                }
+            }
+        }
+        // Acknowledge only what is durable: a crash before this line makes the origin resend.
+        await JournalAsync(journal).ConfigureAwait(false);
+        return EncodeDelivered(delivered);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReceiveFullSyncAsync(ReadOnlyMemory<byte> payload)
+    {
+        string? origin = null;
+        ulong sequence = 0;
+        var states = new List<StateRecord>();
+        var reader = new Reader(payload.Span);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: origin = ReplicationCodec.ReadString(ref reader, wireType); break;
+                case 2: states.Add(ReplicationCodec.ReadState(ref reader, wireType)); break;
+                case 3: sequence = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
+                default: reader.SkipField(wireType); break;
+            }
+        }
+        if (origin is null)
+        {
+            throw new SerializationException("A full sync lacks its origin.");
+        }
+        var journal = MergeStates(states);
+        ulong delivered;
+        lock (_gate)
+        {
+            // The origin's state at 'sequence' holds every delta it made up to there.
+            MarkDeliveredLocked(origin, sequence);
+            delivered = _delivered.GetValueOrDefault(origin);
+        }
+        if (_journal is not null)
+        {
+            journal.Add(EncodeJournalDelivered(origin, sequence));
+        }
+        await JournalAsync(journal).ConfigureAwait(false);
+        return EncodeDelivered(delivered);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(ReadOnlyMemory<byte> payload)
+    {
+        var digest = new Dictionary<string, CausalContext>(StringComparer.Ordinal);
+        var reader = new Reader(payload.Span);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            if (field != 2)
+            {
+                reader.SkipField(wireType);
+                continue;
+            }
+            reader.EnterObject(wireType);
+            string? key = null;
+            CausalContext? version = null;
+            while (reader.TryReadFieldHeader(out var inner, out var innerType))
+            {
+                switch (inner)
+                {
+                    case 1: key = ReplicationCodec.ReadString(ref reader, innerType); break;
+                    case 2: version = ReplicationCodec.ReadContext(ref reader, innerType); break;
+                    default: reader.SkipField(innerType); break;
+                }
+            }
+            digest[key ?? throw new SerializationException("A digest entry lacks its key.")] = version ?? new CausalContext();
+        }
+
+        var theirs = new List<StateRecord>();
+        var wanted = new List<string>();
+        ulong upTo;
+        lock (_gate)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (!digest.TryGetValue(key, out var version) || !version.Includes(entry.Version))
+                {
+                    theirs.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
+                }
+            }
+            foreach (var (key, version) in digest)
+            {
+                if (!_entries.TryGetValue(key, out var entry) ? !version.IsEmpty : !entry.Version.Includes(version))
+                {
+                    wanted.Add(key);
+                }
+            }
+            upTo = _localSequence;
+        }
+        await WaitDurableAsync(upTo).ConfigureAwait(false);
+        return ReplicationCodec.Encode((ref Writer w) =>
+        {
+            foreach (var state in theirs)
+            {
+                ReplicationCodec.WriteState(ref w, 1, state);
+            }
+            foreach (var key in wanted)
+            {
+                ReplicationCodec.WriteString(ref w, 2, key);
+            }
+        });
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReceiveStatesAsync(ReadOnlyMemory<byte> payload)
+    {
+        var states = new List<StateRecord>();
+        var reader = new Reader(payload.Span);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            if (field == 2)
+            {
+                states.Add(ReplicationCodec.ReadState(ref reader, wireType));
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+        await JournalAsync(MergeStates(states)).ConfigureAwait(false);
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    private async Task<ReadOnlyMemory<byte>> AnswerBootstrapAsync()
+    {
+        var (states, delivered, upTo) = SnapshotAll();
+        await WaitDurableAsync(upTo).ConfigureAwait(false);
+        return ReplicationCodec.Encode((ref Writer w) =>
+        {
+            foreach (var state in states)
+            {
+                ReplicationCodec.WriteState(ref w, 2, state);
+            }
+            foreach (var (origin, sequence) in delivered)
+            {
+                ReplicationCodec.WriteDelivered(ref w, 3, origin, sequence);
+            }
+        });
+    }
+
+    /// <summary>Merges full states (decoding all first); returns their journal records.</summary>
+    private List<byte[]> MergeStates(List<StateRecord> states)
+    {
+        var journal = new List<byte[]>();
+        lock (_gate)
+        {
+            var decoded = new List<(StateRecord State, ReplicaEntry Entry, object Value)>();
+            foreach (var state in states)
+            {
+                var entry = GetOrCreate(state.Key, state.Type);
+                decoded.Add((state, entry, entry.Value.Decode(state.State)));
+            }
+            var changed = false;
+            foreach (var (state, entry, value) in decoded)
+            {
+                if (entry.Version.Includes(state.Version))
+                {
+                    continue;
+                }
+                entry.Value.Merge(value);
+                entry.Version.Merge(state.Version);
+                changed = true;
+                if (_journal is not null)
+                {
+                    journal.Add(EncodeJournalState(state));
+                }
+            }
+            if (changed)
+            {
+                SignalChangedLocked();
+            }
+        }
+        return journal;
+    }
+
+    /// <summary>Every state, the delivered table (this replica's own sequence included) and the local sequence they cover.</summary>
+    private (List<StateRecord> States, List<(string, ulong)> Delivered, ulong UpTo) SnapshotAll()
+    {
+        lock (_gate)
+        {
+            var states = new List<StateRecord>(_entries.Count);
+            foreach (var (key, entry) in _entries)
+            {
+                states.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
+            }
+            var delivered = new List<(string, ulong)>(_delivered.Count + 1);
+            foreach (var (origin, sequence) in _delivered)
+            {
+                delivered.Add((origin, sequence));
+            }
+            delivered.Add((ReplicaId, _localSequence));
+            return (states, delivered, _localSequence);
+        }
+    }
+
+    /// <summary>
+    /// Waits until local updates up to <paramref name="sequence"/> are in the journal: state sent
+    /// to peers must never hold a local update a crash could lose (its dot would be reused).
+    /// </summary>
+    private async Task WaitDurableAsync(ulong sequence)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_durableSequence >= sequence)
+                {
+                    return;
+                }
+                changed = _durableChanged.Task;
+            }
+            await changed.ConfigureAwait(false);
+        }
+    }
+
+    private static byte[] EncodeDelivered(ulong delivered) => ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteUInt64(ref w, 1, delivered));
+}

@@ -1,0 +1,378 @@
+using ActorEdge.Crdt;
+using ActorEdge.Runtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+/// <summary>
+/// This silo's replicas of CRDT states, keyed by storage key, and their replication to the other
+/// silos: local updates become deltas with a per-origin sequence number; each peer link sends
+/// the deltas its peer has not acknowledged, in order (the peer accepts a batch only if it
+/// continues what it has, else answers what it has and the link resends or sends full state);
+/// anti-entropy exchanges per-key version vectors with one peer at a time and repairs both
+/// sides; a starting silo bootstraps from a neighbour; a journal keeps everything across restarts.
+/// </summary>
+internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IAsyncDisposable, IDisposable
+{
+    /// <summary>The system target id of CRDT replication.</summary>
+    public const uint TargetId = 0x4352;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ReplicaEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _delivered = new(StringComparer.Ordinal);
+    private readonly List<DeltaRecord> _log = [];
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ISiloMessenger _messenger;
+    private readonly CrdtReplicationOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _durableChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _logStart = 1;
+    private ulong _localSequence;
+    private ulong _durableSequence;
+    private CrdtJournal? _journal;
+    private Task? _maintenance;
+    private int _disposed;
+
+    public CrdtReplicator(ISiloMessenger messenger, ILocalSiloDetails silo, IOptions<CrdtReplicationOptions> options, TimeProvider timeProvider, ILogger<CrdtReplicator> logger)
+    {
+        _messenger = messenger;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Clock = new HybridLogicalClock(timeProvider);
+        var node = silo.NodeName;
+        ReplicaId = _options.JournalDirectory is { } directory
+            ? CrdtJournal.LoadOrCreateReplicaId(directory, () => NewReplicaId(node))
+            : NewReplicaId(node);
+    }
+
+    public uint Id => TargetId;
+
+    /// <summary>This replica's id: stable across restarts when a journal is configured.</summary>
+    public string ReplicaId { get; }
+
+    public HybridLogicalClock Clock { get; }
+
+    public CrdtTypeRegistry Types => _options.Types;
+
+    /// <summary>Test hook: when set, replication with a silo for which it returns false fails both ways (a cut link).</summary>
+    internal Func<SiloAddress, bool>? LinkFilter { get; set; }
+
+    internal ReplicationStats Stats { get; } = new();
+
+    /// <summary>The last sequence number of this replica's own deltas.</summary>
+    internal ulong LocalSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _localSequence;
+            }
+        }
+    }
+
+    /// <summary>The sequence number up to which the deltas of <paramref name="origin"/> were delivered here, in order.</summary>
+    internal ulong DeliveredFrom(string origin)
+    {
+        lock (_gate)
+        {
+            return _delivered.GetValueOrDefault(origin);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.JournalDirectory is { } directory)
+        {
+            RecoverFromJournal(directory);
+            _journal = CrdtJournal.Open(directory, new FileInfo(Path.Combine(directory, "replicas.journal")).Exists ? new FileInfo(Path.Combine(directory, "replicas.journal")).Length : 0, OnDurable);
+        }
+        _started.TrySetResult();
+        _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        List<PeerLink> links;
+        lock (_gate)
+        {
+            links = [.. _links.Values];
+            _links.Clear();
+        }
+        foreach (var link in links)
+        {
+            link.Stop();
+        }
+        try
+        {
+            await Task.WhenAll(links.Select(l => l.Loop).Append(_maintenance ?? Task.CompletedTask)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (_journal is { } journal)
+        {
+            _journal = null;
+            await journal.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Hosts dispose their services synchronously too; stopping is quick (links and the journal loop end at once).
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (!_stopping.IsCancellationRequested || _journal is not null)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies a local update to <paramref name="key"/>: <paramref name="mutate"/> sees the state
+    /// and its version, mutates the state and returns the delta (null for no change; throwing
+    /// changes nothing). Completes once the update is durable; returns the new version.
+    /// </summary>
+    public async Task<CausalContext> UpdateAsync<T>(string key, Func<T, CausalContext, T?> mutate) where T : class, ICrdt<T>
+    {
+        await _started.Task.ConfigureAwait(false);
+        var type = Types.NameOf<T>();
+        byte[] journalRecord;
+        CausalContext version;
+        ulong sequence;
+        lock (_gate)
+        {
+            var entry = GetOrCreate(key, type);
+            var crdt = ((ReplicatedValue<T>)entry.Value).Crdt;
+            var delta = mutate(crdt, entry.Version);
+            if (delta is null)
+            {
+                return entry.Version.Clone();
+            }
+            var dot = entry.Version.NextDot(ReplicaId);
+            entry.Version.Add(dot);
+            sequence = ++_localSequence;
+            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            _log.Add(record);
+            if (_log.Count > _options.DeltaLogCapacity)
+            {
+                _log.RemoveAt(0);
+                _logStart++;
+            }
+            CrdtInstruments.DeltaBytes.Record(record.Delta.Length);
+            if (CrdtInstruments.StateBytes.Enabled)
+            {
+                CrdtInstruments.StateBytes.Record(entry.Value.Encode().Length);
+            }
+            Stats.RecordUpdate(record.Delta.Length);
+            version = entry.Version.Clone();
+            journalRecord = _journal is null ? [] : EncodeJournalUpdate(record, ReplicaId);
+            if (_journal is null)
+            {
+                _durableSequence = sequence;
+            }
+            SignalChangedLocked();
+        }
+        if (_journal is { } journal)
+        {
+            await journal.AppendAsync(journalRecord, sequence).ConfigureAwait(false);
+        }
+        else
+        {
+            SignalLinks();
+        }
+        return version;
+    }
+
+    /// <summary>A copy of the state of <paramref name="key"/> and its version, or false when this replica has none.</summary>
+    public bool TryRead<T>(string key, out T state, out CausalContext version) where T : class, ICrdt<T>
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed)
+            {
+                state = typed.Crdt.Clone();
+                version = entry.Version.Clone();
+                return true;
+            }
+        }
+        state = null!;
+        version = null!;
+        return false;
+    }
+
+    /// <summary>Reads the state of <paramref name="key"/> under the replica's lock (no copy): <paramref name="read"/> must not keep it.</summary>
+    public TResult Read<T, TResult>(string key, Func<T?, CausalContext?, TResult> read) where T : class, ICrdt<T>
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed
+                ? read(typed.Crdt, entry.Version)
+                : read(null, null);
+        }
+    }
+
+    /// <summary>The version of <paramref name="key"/> on this replica (empty when it has none).</summary>
+    public CausalContext VersionOf(string key)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var entry) ? entry.Version.Clone() : new CausalContext();
+        }
+    }
+
+    /// <summary>
+    /// Waits until this replica's version of <paramref name="key"/> includes <paramref name="target"/>
+    /// (asking every peer for what it lacks at once), or throws <see cref="CrdtCatchUpTimeoutException"/>.
+    /// </summary>
+    public async Task WaitForVersionAsync(string key, CausalContext target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var repairRequested = false;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if ((_entries.TryGetValue(key, out var entry) ? entry.Version : new CausalContext()).Includes(target))
+                {
+                    return;
+                }
+                changed = _changed.Task;
+            }
+            if (!repairRequested)
+            {
+                repairRequested = true;
+                _ = RepairFromAllPeersAsync();
+            }
+            var remaining = timeout - _timeProvider.GetElapsedTime(started);
+            try
+            {
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException();
+                }
+                await changed.WaitAsync(remaining, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                CausalContext have;
+                lock (_gate)
+                {
+                    have = _entries.TryGetValue(key, out var entry) ? entry.Version.Clone() : new CausalContext();
+                }
+                var missing = string.Join(", ", have.Missing(target).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} update(s) from replica {p.Key}"));
+                throw new CrdtCatchUpTimeoutException(
+                    $"The replica of '{key}' on replica {ReplicaId} did not catch up with version {target} within {timeout}: it has {have} and still misses {missing}. The replicas holding them may be unreachable.");
+            }
+        }
+    }
+
+    private ReplicaEntry GetOrCreate(string key, string type)
+    {
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            return entry.Value.TypeName == type
+                ? entry
+                : throw new CrdtStorageException($"'{key}' holds a CRDT of type '{entry.Value.TypeName}', not '{type}'.");
+        }
+        if (!Types.TryCreate(type, out var value))
+        {
+            throw new CrdtStorageException($"CRDT type '{type}' of '{key}' is not registered on replica {ReplicaId}.");
+        }
+        entry = new ReplicaEntry(value, new CausalContext());
+        _entries[key] = entry;
+        return entry;
+    }
+
+    private void SignalChangedLocked()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    private void OnDurable(ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (sequence > _durableSequence)
+            {
+                _durableSequence = sequence;
+            }
+            var durableChanged = _durableChanged;
+            _durableChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            durableChanged.TrySetResult();
+        }
+        SignalLinks();
+    }
+
+    private static string NewReplicaId(string node) => $"{node}-{Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))}";
+
+    private sealed class ReplicaEntry(IReplicatedValue value, CausalContext version)
+    {
+        public IReplicatedValue Value { get; } = value;
+
+        public CausalContext Version { get; } = version;
+    }
+}
+
+/// <summary>Counters of one replicator (tests and benchmarks read them; the Meter has the same data).</summary>
+internal sealed class ReplicationStats
+{
+    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys;
+
+    public long Updates => Interlocked.Read(ref _updates);
+
+    public long DeltaBytes => Interlocked.Read(ref _deltaBytes);
+
+    public long DeltaBytesSent => Interlocked.Read(ref _deltaBytesSent);
+
+    public long FullBytesSent => Interlocked.Read(ref _fullBytesSent);
+
+    public long DigestBytesSent => Interlocked.Read(ref _digestBytesSent);
+
+    public long Gaps => Interlocked.Read(ref _gaps);
+
+    public long FullSyncs => Interlocked.Read(ref _fullSyncs);
+
+    /// <summary>Keys received when this replica bootstrapped from a neighbour.</summary>
+    public long BootstrappedKeys => Interlocked.Read(ref _bootstrappedKeys);
+
+    public void RecordBootstrap(int keys) => Interlocked.Add(ref _bootstrappedKeys, keys);
+
+    public void RecordUpdate(int deltaBytes)
+    {
+        Interlocked.Increment(ref _updates);
+        Interlocked.Add(ref _deltaBytes, deltaBytes);
+    }
+
+    public void RecordSent(string kind, int bytes)
+    {
+        switch (kind)
+        {
+            case "delta": Interlocked.Add(ref _deltaBytesSent, bytes); break;
+            case "full": Interlocked.Add(ref _fullBytesSent, bytes); Interlocked.Increment(ref _fullSyncs); break;
+            default: Interlocked.Add(ref _digestBytesSent, bytes); break;
+        }
+        CrdtInstruments.BytesSent.Add(bytes, new KeyValuePair<string, object?>("kind", kind));
+    }
+
+    public void RecordGap()
+    {
+        Interlocked.Increment(ref _gaps);
+        CrdtInstruments.Gaps.Add(1);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Buffers;
+using ActorEdge.Crdt;
+using ActorEdge.Serialization;
+
+namespace ActorEdge.Persistence.Crdt.Replication;
+
+/// <summary>One local delta, as kept for retransmission and sent to peers.</summary>
+internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, byte[] Delta, long WallMilliseconds);
+
+/// <summary>The full state of one key, as exchanged by anti-entropy, full sync and bootstrap.</summary>
+internal sealed record StateRecord(string Key, string Type, CausalContext Version, byte[] State);
+
+/// <summary>Encodings of replication messages and journal records (tagged fields).</summary>
+internal static class ReplicationCodec
+{
+    public const uint MethodDeltas = 1, MethodFullSync = 2, MethodDigest = 3, MethodPushStates = 4, MethodBootstrap = 5;
+
+    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3;
+
+    public delegate void Body(ref Writer writer);
+
+    public static byte[] Encode(Body body)
+    {
+        var output = new ArrayBufferWriter<byte>(128);
+        var w = new Writer(output);
+        body(ref w);
+        w.Commit();
+        return output.WrittenSpan.ToArray();
+    }
+
+    public static void WriteString(ref Writer w, uint field, string value)
+    {
+        w.WriteFieldHeader(field, WireType.LengthPrefixed);
+        w.WriteUtf8(value);
+    }
+
+    public static void WriteUInt64(ref Writer w, uint field, ulong value)
+    {
+        w.WriteFieldHeader(field, WireType.VarInt);
+        w.WriteVarUInt64(value);
+    }
+
+    public static void WriteBytes(ref Writer w, uint field, ReadOnlySpan<byte> value)
+    {
+        w.WriteFieldHeader(field, WireType.LengthPrefixed);
+        w.WriteLengthPrefixed(value);
+    }
+
+    public static void WriteContext(ref Writer w, uint field, CausalContext context)
+    {
+        w.WriteStartObject(field);
+        context.WriteBody(ref w);
+        w.WriteEndObject();
+    }
+
+    public static string ReadString(ref Reader r, WireType wireType)
+    {
+        Expect(wireType, WireType.LengthPrefixed);
+        return r.ReadUtf8();
+    }
+
+    public static ulong ReadUInt64(ref Reader r, WireType wireType)
+    {
+        Expect(wireType, WireType.VarInt);
+        return r.ReadVarUInt64();
+    }
+
+    public static byte[] ReadBytes(ref Reader r, WireType wireType)
+    {
+        Expect(wireType, WireType.LengthPrefixed);
+        return r.ReadLengthPrefixed().ToArray();
+    }
+
+    public static CausalContext ReadContext(ref Reader r, WireType wireType)
+    {
+        r.EnterObject(wireType);
+        return CausalContext.ReadBody(ref r);
+    }
+
+    public static void WriteDelta(ref Writer w, uint field, DeltaRecord record)
+    {
+        w.WriteStartObject(field);
+        WriteString(ref w, 1, record.Key);
+        WriteString(ref w, 2, record.Type);
+        WriteUInt64(ref w, 3, record.DotCounter);
+        WriteBytes(ref w, 4, record.Delta);
+        w.WriteFieldHeader(5, WireType.VarInt);
+        w.WriteVarInt64(record.WallMilliseconds);
+        w.WriteEndObject();
+    }
+
+    public static DeltaRecord ReadDelta(ref Reader r, WireType wireType, ulong sequence)
+    {
+        r.EnterObject(wireType);
+        string? key = null, type = null;
+        ulong dot = 0;
+        byte[]? delta = null;
+        long wall = 0;
+        while (r.TryReadFieldHeader(out var field, out var inner))
+        {
+            switch (field)
+            {
+                case 1: key = ReadString(ref r, inner); break;
+                case 2: type = ReadString(ref r, inner); break;
+                case 3: dot = ReadUInt64(ref r, inner); break;
+                case 4: delta = ReadBytes(ref r, inner); break;
+                case 5: Expect(inner, WireType.VarInt); wall = r.ReadVarInt64(); break;
+                default: r.SkipField(inner); break;
+            }
+        }
+        if (key is null || type is null || dot == 0 || delta is null)
+        {
+            throw new SerializationException("A replicated delta lacks its key, type, dot or bytes.");
+        }
+        return new DeltaRecord(sequence, key, type, dot, delta, wall);
+    }
+
+    public static void WriteState(ref Writer w, uint field, StateRecord record)
+    {
+        w.WriteStartObject(field);
+        WriteString(ref w, 1, record.Key);
+        WriteString(ref w, 2, record.Type);
+        WriteContext(ref w, 3, record.Version);
+        WriteBytes(ref w, 4, record.State);
+        w.WriteEndObject();
+    }
+
+    public static StateRecord ReadState(ref Reader r, WireType wireType)
+    {
+        r.EnterObject(wireType);
+        string? key = null, type = null;
+        CausalContext? version = null;
+        byte[]? state = null;
+        while (r.TryReadFieldHeader(out var field, out var inner))
+        {
+            switch (field)
+            {
+                case 1: key = ReadString(ref r, inner); break;
+                case 2: type = ReadString(ref r, inner); break;
+                case 3: version = ReadContext(ref r, inner); break;
+                case 4: state = ReadBytes(ref r, inner); break;
+                default: r.SkipField(inner); break;
+            }
+        }
+        if (key is null || type is null || version is null || state is null)
+        {
+            throw new SerializationException("A replicated state lacks its key, type, version or bytes.");
+        }
+        return new StateRecord(key, type, version, state);
+    }
+
+    public static void WriteDelivered(ref Writer w, uint field, string replica, ulong sequence)
+    {
+        w.WriteStartObject(field);
+        WriteString(ref w, 1, replica);
+        WriteUInt64(ref w, 2, sequence);
+        w.WriteEndObject();
+    }
+
+    public static (string Replica, ulong Sequence) ReadDelivered(ref Reader r, WireType wireType)
+    {
+        r.EnterObject(wireType);
+        string? replica = null;
+        ulong sequence = 0;
+        while (r.TryReadFieldHeader(out var field, out var inner))
+        {
+            switch (field)
+            {
+                case 1: replica = ReadString(ref r, inner); break;
+                case 2: sequence = ReadUInt64(ref r, inner); break;
+                default: r.SkipField(inner); break;
+            }
+        }
+        return (replica ?? throw new SerializationException("A delivery mark lacks its replica."), sequence);
+    }
+
+    private static void Expect(WireType actual, WireType expected)
+    {
+        if (actual != expected)
+        {
+            Reader.ThrowUnexpectedWireType(expected, actual);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using ActorEdge.Crdt;
+using ActorEdge.Hosting;
+using ActorEdge.Persistence.Crdt.Replication;
+using ActorEdge.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorEdge.Persistence.Crdt.Tests;
+
+/// <summary>A test cluster whose silos have CRDT storage "crdt", and tools to cut links and wait for convergence.</summary>
+internal sealed class CrdtClusterKit : IAsyncDisposable
+{
+    private readonly HashSet<(SiloAddress, SiloAddress)> _cut = [];
+    private readonly List<string> _journals = [];
+
+    private CrdtClusterKit(TestCluster cluster)
+    {
+        Cluster = cluster;
+    }
+
+    public TestCluster Cluster { get; }
+
+    /// <summary>Journal folder of each silo index (set before the silo starts; null for none).</summary>
+    public Dictionary<int, string> JournalOf { get; } = [];
+
+    public static async Task<CrdtClusterKit> StartAsync(int silos, Action<CrdtReplicationOptions>? configure = null, Func<int, bool>? withJournal = null)
+    {
+        CrdtClusterKit? kit = null;
+        var builder = new TestClusterBuilder(silos);
+        builder.Options.ConnectClient = false;
+        builder.ConfigureSilos((silo, index) =>
+        {
+            silo.AddCrdtGrainStorage("crdt");
+            silo.ConfigureCrdtReplication(o =>
+            {
+                o.SendInterval = TimeSpan.FromMilliseconds(20);
+                o.AntiEntropyInterval = TimeSpan.FromMilliseconds(200);
+                o.RequestTimeout = TimeSpan.FromSeconds(2);
+                if (kit!.JournalOf.TryGetValue(index, out var journal))
+                {
+                    o.JournalDirectory = journal;
+                }
+                configure?.Invoke(o);
+            });
+        });
+        var cluster = builder.Build();
+        kit = new CrdtClusterKit(cluster);
+        for (var i = 0; i < silos; i++)
+        {
+            if (withJournal?.Invoke(i) == true)
+            {
+                kit.JournalOf[i] = kit.NewJournalFolder();
+            }
+        }
+        await cluster.DeployAsync();
+        foreach (var silo in cluster.Silos)
+        {
+            kit.Hook(silo);
+        }
+        return kit;
+    }
+
+    public string NewJournalFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"crdt-journal-{Guid.NewGuid():N}");
+        _journals.Add(folder);
+        return folder;
+    }
+
+    public async Task<SiloHandle> StartSiloAsync()
+    {
+        var silo = await Cluster.StartAdditionalSiloAsync();
+        Hook(silo);
+        return silo;
+    }
+
+    public static ICrdtGrainStorage Storage(SiloHandle silo) => (ICrdtGrainStorage)silo.Services.GetRequiredKeyedService<IGrainStorage>("crdt");
+
+    public static CrdtReplicator Replicator(SiloHandle silo) => silo.Services.GetRequiredService<CrdtReplicator>();
+
+    public static ICrdtState<T> State<T>(SiloHandle silo, GrainId grain, string name = "s") where T : class, ICrdt<T> =>
+        silo.Services.GetRequiredService<ICrdtStateFactory>().Get<T>(grain, name, "crdt");
+
+    /// <summary>Cuts replication between <paramref name="a"/> and <paramref name="b"/>, both ways.</summary>
+    public void Cut(SiloHandle a, SiloHandle b)
+    {
+        lock (_cut)
+        {
+            _cut.Add((a.Address, b.Address));
+            _cut.Add((b.Address, a.Address));
+        }
+    }
+
+    /// <summary>Isolates <paramref name="silo"/> from every other silo.</summary>
+    public void Isolate(SiloHandle silo)
+    {
+        foreach (var other in Cluster.Silos)
+        {
+            if (other != silo)
+            {
+                Cut(silo, other);
+            }
+        }
+    }
+
+    public void HealAll()
+    {
+        lock (_cut)
+        {
+            _cut.Clear();
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not reached within {seconds} s: {what}.");
+            }
+            await Task.Delay(10);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        foreach (var folder in _journals)
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private void Hook(SiloHandle silo)
+    {
+        var self = silo.Address;
+        Replicator(silo).LinkFilter = peer =>
+        {
+            lock (_cut)
+            {
+                return !_cut.Contains((self, peer));
+            }
+        };
+    }
+}

@@ -1,0 +1,161 @@
+using ActorEdge.Crdt;
+using ActorEdge.Persistence.Crdt.Replication;
+using ActorEdge.Serialization;
+using ActorEdge.TestingHost;
+using static ActorEdge.Persistence.Crdt.Tests.CrdtClusterKit;
+
+namespace ActorEdge.Persistence.Crdt.Tests;
+
+[GenerateSerializer]
+public sealed class Profile
+{
+    [Id(0)]
+    public string Name { get; set; } = string.Empty;
+
+    [Id(1)]
+    public int Visits { get; set; }
+}
+
+public sealed class CrdtReplicationTests
+{
+    private static GrainId NewGrain() => new("crdt-test", Guid.NewGuid().ToString("N"));
+
+    private static ulong CounterOn(SiloHandle silo, GrainId grain) => State<GCounter>(silo, grain).Value.Value;
+
+    [Fact]
+    public async Task ConcurrentWriters_OnThreeSilos_ConvergeToTheExactSum()
+    {
+        await using var kit = await StartAsync(3);
+        var grain = NewGrain();
+        var silos = kit.Cluster.Silos;
+
+        await Task.WhenAll(silos.Select((silo, i) => Task.Run(async () =>
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                await State<GCounter>(silo, grain).UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, (ulong)i + 1));
+            }
+        })));
+
+        await WaitUntilAsync(() => silos.All(s => CounterOn(s, grain) == 120), "every silo counts 20·1 + 20·2 + 20·3");
+        Assert.All(silos, s => Assert.Equal(120ul, CounterOn(s, grain)));
+        var versions = silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct().ToList();
+        Assert.Single(versions);
+    }
+
+    [Fact]
+    public async Task PartitionHeals_EverySiloConvergesToTheSameSetAndEtag()
+    {
+        await using var kit = await StartAsync(3);
+        var grain = NewGrain();
+        var (s0, s1, s2) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1], kit.Cluster.Silos[2]);
+        await State<ORSet<string>>(s0, grain).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "shared"));
+        await WaitUntilAsync(() => State<ORSet<string>>(s2, grain).Value.Contains("shared"), "s2 sees the first add");
+
+        kit.Isolate(s2);
+        await State<ORSet<string>>(s0, grain).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "from-0"));
+        await State<ORSet<string>>(s1, grain).UpdateAsync((set, _) => set.Remove("shared"));
+        await State<ORSet<string>>(s2, grain).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "from-2"));
+        await State<ORSet<string>>(s2, grain).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "shared"));
+        await WaitUntilAsync(() => State<ORSet<string>>(s1, grain).Value.Contains("from-0"), "s0 and s1 still replicate");
+        Assert.Equal(["from-2", "shared"], State<ORSet<string>>(s2, grain).Value.Elements);
+
+        kit.HealAll();
+
+        string[] expected = ["from-0", "from-2", "shared"];
+        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => State<ORSet<string>>(s, grain).Value.Elements.SequenceEqual(expected)), "all three hold the add-wins union");
+        Assert.Single(kit.Cluster.Silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct());
+    }
+
+    [Fact]
+    public async Task ConcurrentStorageWrites_WhilePartitioned_ConvergeToTheLatestWrite()
+    {
+        await using var kit = await StartAsync(2);
+        var (s0, s1) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        kit.Cut(s0, s1);
+
+        await Storage(s0).WriteStateAsync("s", grain, new GrainState<Profile>(new Profile { Name = "zero", Visits = 1 }), TestContext.Current.CancellationToken);
+        await Storage(s1).WriteStateAsync("s", grain, new GrainState<Profile>(new Profile { Name = "one", Visits = 2 }), TestContext.Current.CancellationToken);
+        var key = ((CrdtGrainStorage)Storage(s0)).KeyOf("s", grain);
+        Assert.True(Replicator(s0).TryRead<LwwRegister<byte[]>>(key, out var r0, out _));
+        Assert.True(Replicator(s1).TryRead<LwwRegister<byte[]>>(key, out var r1, out _));
+        var winner = (r0.Timestamp, r0.Replica).CompareTo((r1.Timestamp, r1.Replica)) > 0 ? "zero" : "one";
+
+        kit.HealAll();
+
+        await WaitUntilAsync(() => Read(s0).ETag is { } e && e == Read(s1).ETag && Read(s0).ETag != null && Storage(s0).GetVersion("s", grain).Context.VersionVector.Count == 2, "both replicas hold both writes");
+        Assert.Equal(winner, Read(s0).State.Name);
+        Assert.Equal(winner, Read(s1).State.Name);
+
+        // The ETag of a replica that has not seen the other write is stale once it has.
+        var stale = new GrainState<Profile>(new Profile()) { ETag = "0123456789abcdef01234567", RecordExists = true };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage(s1).WriteStateAsync("s", grain, stale, TestContext.Current.CancellationToken));
+
+        GrainState<Profile> Read(SiloHandle silo)
+        {
+            var state = new GrainState<Profile>(new Profile());
+            Storage(silo).ReadStateAsync("s", grain, state).GetAwaiter().GetResult();
+            return state;
+        }
+    }
+
+    [Fact]
+    public async Task DuplicatedAndReorderedDeltas_AreDeliveredOnceAndInOrder()
+    {
+        await using var kit = await StartAsync(1);
+        var replicator = Replicator(kit.Cluster.Silos[0]);
+        var key = "crdt/test/raw/1/s";
+        var origin = new GCounter();
+        var d1 = origin.Increment("z", 5);
+        var d2 = origin.Increment("z", 2);
+        var d3 = origin.Increment("z", 4);
+
+        var afterGap = await Deliver(3, (d3, 3));
+        var inOrder = await Deliver(1, (d1, 1), (d2, 2));
+        var duplicate = await Deliver(1, (d1, 1), (d2, 2));
+        var overlapping = await Deliver(2, (d2, 2), (d3, 3));
+
+        Assert.Equal([0ul, 2ul, 2ul, 3ul], new[] { afterGap, inOrder, duplicate, overlapping });
+        Assert.True(replicator.TryRead<GCounter>(key, out var counter, out var version));
+        Assert.Equal(11ul, counter.Value);
+        Assert.Equal("{z:1..3}", version.ToString());
+        Assert.Equal(1, replicator.Stats.Gaps);
+
+        async Task<ulong> Deliver(ulong first, params (GCounter Delta, ulong Dot)[] deltas)
+        {
+            var payload = ReplicationCodec.Encode((ref Writer w) =>
+            {
+                ReplicationCodec.WriteString(ref w, 1, "z");
+                ReplicationCodec.WriteUInt64(ref w, 2, first);
+                foreach (var (delta, dot) in deltas)
+                {
+                    ReplicationCodec.WriteDelta(ref w, 3, new DeltaRecord(0, key, "gcounter", dot, CrdtSerializer.SerializeToArray(delta), 0));
+                }
+            });
+            var response = await replicator.ReceiveDeltasAsync(payload);
+            var r = new Reader(response.Span);
+            Assert.True(r.TryReadFieldHeader(out _, out _));
+            return r.ReadVarUInt64();
+        }
+    }
+
+    [Fact]
+    public async Task CorruptDeltaBatch_IsRejectedWithoutChangingTheReplica()
+    {
+        await using var kit = await StartAsync(1);
+        var replicator = Replicator(kit.Cluster.Silos[0]);
+        var good = CrdtSerializer.SerializeToArray(new GCounter().Increment("z", 1));
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, "z");
+            ReplicationCodec.WriteUInt64(ref w, 2, 1);
+            ReplicationCodec.WriteDelta(ref w, 3, new DeltaRecord(0, "k", "gcounter", 1, good, 0));
+            ReplicationCodec.WriteDelta(ref w, 3, new DeltaRecord(0, "k", "gcounter", 2, good[..^2], 0));
+        });
+
+        await Assert.ThrowsAsync<SerializationException>(() => replicator.ReceiveDeltasAsync(payload));
+
+        Assert.False(replicator.TryRead<GCounter>("k", out var counter, out _) && counter.Value != 0);
+    }
+}

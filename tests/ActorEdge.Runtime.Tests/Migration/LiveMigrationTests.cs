@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using ActorEdge.Management;
 using ActorEdge.Runtime.Storage;
 using ActorEdge.Runtime.Tests.Infrastructure;
@@ -230,5 +232,59 @@ public sealed class LiveMigrationTests
         Assert.Equal(2, tracker.Activations);
         Assert.Equal(1, tracker.MaxInside);
         Assert.Equal(1, storage.Reads);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_OneMigration_RecordsEachComponentOnceAndCountsIt()
+    {
+        var (cluster, _) = await StartAsync(2);
+        await using var __ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync(cluster.GrainFactory, key, cluster.Silos[0]);
+        var components = new ConcurrentQueue<(string Component, double Ms)>();
+        var outcomes = new ConcurrentQueue<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.duration" or "actoredge.migrations")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        // Only this test class migrates with the management trigger, and its tests run one at a time.
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            if (Tag(tags, "trigger") == "management" && Tag(tags, "grain.type") == "migration")
+            {
+                components.Enqueue((Tag(tags, "component")!, value));
+            }
+        });
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            if (Tag(tags, "trigger") == "management")
+            {
+                outcomes.Enqueue(Tag(tags, "outcome")!);
+            }
+        });
+        listener.Start();
+
+        Assert.True(await cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(Clusters.IdOf(grain), cluster.Silos[1].Address));
+        await Wait.UntilAsync(() => components.Count == 6, "the target to record its activation");
+
+        Assert.Equal(["activation", "decision", "dehydrate", "directory", "total", "transfer"], components.Select(c => c.Component).Order().ToArray());
+        Assert.All(components, c => Assert.True(c.Ms >= 0, $"{c.Component} = {c.Ms}"));
+        Assert.Equal(["migrated"], outcomes.ToArray());
+
+        static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == name)
+                {
+                    return tag.Value as string;
+                }
+            }
+            return null;
+        }
     }
 }

@@ -200,3 +200,43 @@ public sealed class RedisGrainStorageRestartTests
         Assert.IsType<RedisConnectionException>(whileDown.InnerException);
     }
 }
+
+/// <summary>A server that restarted and is still loading its dataset refuses commands with LOADING.</summary>
+public sealed class RedisGrainStorageLoadingTests
+{
+    private static readonly byte[] Loading = "-LOADING Redis is loading the dataset in memory\r\n"u8.ToArray();
+    private static readonly byte[] NoRecord = "*2\r\n$-1\r\n$-1\r\n"u8.ToArray();
+
+    [Fact]
+    public async Task ReadStateAsync_ServerLoadingTwice_RetriesUntilItAnswers()
+    {
+        var attempts = 0;
+        await using var server = new FakeRedisServer((command, _) => command == "HMGET" ? (Interlocked.Increment(ref attempts) <= 2 ? Loading : NoRecord) : null);
+        await using var storage = Create(server, TimeSpan.FromSeconds(10));
+        var state = new GrainState<ConformanceState>(new ConformanceState { Name = "kept" });
+
+        await storage.ReadStateAsync("s", new GrainId("loading", "a"), state, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, attempts);
+        Assert.False(state.RecordExists);
+        Assert.Equal("kept", state.State.Name);
+    }
+
+    [Fact]
+    public async Task ReadStateAsync_ServerStillLoadingAfterTheRetryTimeout_ThrowsStorageExceptionNamingLoading()
+    {
+        await using var server = new FakeRedisServer((command, _) => command == "HMGET" ? Loading : null);
+        await using var storage = Create(server, TimeSpan.Zero);
+
+        var error = await Assert.ThrowsAsync<RedisStorageException>(() => storage.ReadStateAsync("s", new GrainId("loading", "b"), new GrainState<ConformanceState>(new ConformanceState()), TestContext.Current.CancellationToken));
+
+        Assert.IsType<RedisLoadingException>(error.InnerException);
+        Assert.Contains("LOADING", error.Message, StringComparison.Ordinal);
+    }
+
+    private static RedisGrainStorage Create(FakeRedisServer server, TimeSpan loadingRetry)
+    {
+        var options = new RedisStorageOptions { Host = "127.0.0.1", Port = server.Port, LoadingRetryTimeout = loadingRetry };
+        return new RedisGrainStorage("test", "svc", options, NullLogger<RedisGrainStorage>.Instance);
+    }
+}

@@ -67,8 +67,7 @@ internal sealed partial class RedisGrainStorage : IGrainStorage, IAsyncDisposabl
         RedisReply reply;
         try
         {
-            var connection = await _client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            reply = await connection.ExecuteAsync("HMGET"u8, [key, "etag", "data"], null, cancellationToken).ConfigureAwait(false);
+            reply = await WhileLoadingAsync(connection => connection.ExecuteAsync("HMGET"u8, [key, "etag", "data"], null, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException e)
         {
@@ -111,8 +110,7 @@ internal sealed partial class RedisGrainStorage : IGrainStorage, IAsyncDisposabl
         RedisReply reply;
         try
         {
-            var connection = await _client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            reply = await connection.EvaluateAsync(WriteScript, [key], [expected, etag, data, _expiryMilliseconds], null, cancellationToken).ConfigureAwait(false);
+            reply = await WhileLoadingAsync(connection => connection.EvaluateAsync(WriteScript, [key], [expected, etag, data, _expiryMilliseconds], null, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException e)
         {
@@ -129,8 +127,8 @@ internal sealed partial class RedisGrainStorage : IGrainStorage, IAsyncDisposabl
         RedisReply reply;
         try
         {
-            var connection = await _client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            reply = await connection.EvaluateAsync(ClearScript, [key], [grainState.ETag ?? string.Empty, _options.DeleteStateOnClear ? "1" : "0", NewEtag()], null, cancellationToken).ConfigureAwait(false);
+            var clearEtag = NewEtag();
+            reply = await WhileLoadingAsync(connection => connection.EvaluateAsync(ClearScript, [key], [grainState.ETag ?? string.Empty, _options.DeleteStateOnClear ? "1" : "0", clearEtag], null, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException e)
         {
@@ -142,6 +140,29 @@ internal sealed partial class RedisGrainStorage : IGrainStorage, IAsyncDisposabl
     }
 
     public ValueTask DisposeAsync() => _client.DisposeAsync();
+
+    /// <summary>
+    /// Runs a command, retrying while a restarted server is still loading its dataset: a LOADING
+    /// reply means the command was not executed, so sending it again cannot apply it twice.
+    /// </summary>
+    private async Task<RedisReply> WhileLoadingAsync(Func<RedisConnection, ValueTask<RedisReply>> command, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(50);
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(_options.LoadingRetryTimeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            try
+            {
+                var connection = await _client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await command(connection).ConfigureAwait(false);
+            }
+            catch (RedisLoadingException) when (TimeProvider.System.GetTimestamp() < deadline)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            }
+        }
+    }
 
     private void ThrowIfConflict(in RedisReply reply, string operation, string key, string? etag)
     {

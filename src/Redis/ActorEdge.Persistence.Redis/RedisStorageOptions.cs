@@ -52,6 +52,12 @@ public sealed class RedisStorageOptions
     /// <summary>The largest serialized state accepted by a write; larger writes throw <see cref="RedisStorageException"/>. <value>Default 64 MiB.</value></summary>
     public int MaxStateBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a command keeps being retried while a restarted server answers LOADING (it has not
+    /// executed it). <value>Default 10 seconds.</value>
+    /// </summary>
+    public TimeSpan LoadingRetryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Further settings of the client (protocol, reconnection, TLS validation...), applied last.</summary>
     public Action<RedisClientOptions>? ConfigureClient { get; set; }
 
@@ -105,6 +111,10 @@ internal sealed class RedisStorageOptionsValidator : IValidateOptions<RedisStora
         if (options.Port is <= 0 or > 65535)
         {
             errors.Add($"RedisStorageOptions.Port of storage '{name}' must be between 1 and 65535 (was {options.Port}).");
+        }
+        if (options.LoadingRetryTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"RedisStorageOptions.LoadingRetryTimeout of storage '{name}' must not be negative.");
         }
         if (options.Database < 0)
         {

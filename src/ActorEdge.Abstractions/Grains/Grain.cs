@@ -62,6 +62,23 @@ public abstract class Grain
     /// <summary>Deactivates this activation once the current request completes.</summary>
     protected void DeactivateOnIdle() => GrainContext.DeactivateOnIdle();
 
+    /// <summary>
+    /// Migrates this activation to another silo once the current request completes: to the silo
+    /// named by the <see cref="RequestContext.PlacementHintKey"/> of the current call when set,
+    /// else to one the grain's placement strategy chooses among the other silos. In-memory state
+    /// travels through <see cref="IGrainMigrationParticipant"/>; persistent state travels with
+    /// its ETag, so the new activation does not read storage.
+    /// </summary>
+    protected void MigrateOnIdle() =>
+        GrainContext.MigrateOnIdle(RequestContext.Get(RequestContext.PlacementHintKey) is string hint ? SiloAddress.Parse(hint) : null);
+
+    /// <summary>Migrates this activation to <paramref name="target"/> once the current request completes. See <see cref="MigrateOnIdle()"/>.</summary>
+    protected void MigrateOnIdle(SiloAddress target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        GrainContext.MigrateOnIdle(target);
+    }
+
     /// <summary>Keeps this activation from being collected as idle for at least <paramref name="timeSpan"/>.</summary>
     protected void DelayDeactivation(TimeSpan timeSpan) => GrainContext.DelayDeactivation(timeSpan);
 

@@ -28,6 +28,14 @@ public interface IGrainContext
     /// <summary>Keeps the activation from being collected as idle for at least <paramref name="timeSpan"/>.</summary>
     void DelayDeactivation(TimeSpan timeSpan);
 
+    /// <summary>
+    /// Asks the runtime to migrate this activation to <paramref name="target"/> (or to a silo its
+    /// placement chooses, when null) once no turn is running; requests that arrive meanwhile wait
+    /// and are forwarded to the new activation.
+    /// </summary>
+    /// <remarks>Contexts that cannot migrate (test doubles) throw <see cref="NotSupportedException"/>.</remarks>
+    void MigrateOnIdle(SiloAddress? target) => throw new NotSupportedException("This grain context cannot migrate its grain.");
+
     /// <summary>Creates the persistent state named <paramref name="stateName"/> kept by the storage provider <paramref name="storageName"/>.</summary>
     IPersistentState<TState> GetPersistentState<TState>(string stateName, string? storageName);
 

@@ -3,6 +3,7 @@ using ActorEdge.Invocation;
 using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Messaging;
+using ActorEdge.Runtime.Migration;
 using ActorEdge.Runtime.Scheduling;
 using ActorEdge.Runtime.Storage;
 using ActorEdge.Runtime.Timers;
@@ -20,6 +21,16 @@ internal enum ActivationState
     Deactivating,
     /// <summary>Gone; anything that still reaches it is rerouted.</summary>
     Invalid,
+    /// <summary>
+    /// Source of a migration: no turn runs, requests wait; deactivating, dehydrating and handing
+    /// over to the target, then forwarding what waited (or, if the hand-over failed, deactivating).
+    /// </summary>
+    Migrating,
+    /// <summary>
+    /// Target of a migration: created by a hand-over, registered by compare-and-swap, then
+    /// constructed, rehydrated and activated; requests wait until it is valid.
+    /// </summary>
+    Rehydrating,
 }
 
 /// <summary>
@@ -45,8 +56,9 @@ internal sealed partial class ActivationData : IGrainContext
     private long _lastActiveTimestamp;
     private long _keepAliveUntilTimestamp;
 
-    public ActivationData(GrainId grainId, GrainClassInfo classInfo, SiloRuntime runtime)
+    public ActivationData(GrainId grainId, GrainClassInfo classInfo, SiloRuntime runtime, bool rehydrating = false)
     {
+        State = rehydrating ? ActivationState.Rehydrating : ActivationState.Activating;
         GrainId = grainId;
         ClassInfo = classInfo;
         _runtime = runtime;
@@ -121,6 +133,9 @@ internal sealed partial class ActivationData : IGrainContext
 
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Completes when the activation has left (deactivated, migrated, lost its registration or abandoned).</summary>
+    public Task Deactivated => _deactivated.Task;
+
     /// <summary>Cancels the token of a running request (a Cancel message from its caller).</summary>
     public void CancelRequest(SiloAddress? sender, long correlationId) =>
         _scheduler.Post(static state =>
@@ -144,6 +159,7 @@ internal sealed partial class ActivationData : IGrainContext
             }
             activation._lifetime.Cancel();
             activation._waiting.Clear();
+            activation.EndPendingMigration(MigrationOutcome.NotActive);
             activation._deactivated.TrySetResult();
         }, this);
 
@@ -165,14 +181,14 @@ internal sealed partial class ActivationData : IGrainContext
 
     public IPersistentState<TState> GetPersistentState<TState>(string stateName, string? storageName)
     {
-        var state = new PersistentState<TState>(stateName, GrainId, _runtime.ResolveStorage(storageName, GrainId));
+        var state = new PersistentState<TState>(stateName, GrainId, _runtime.ResolveStorage(storageName, GrainId), $"actoredge.state.{_states.Count}.{stateName}");
         _states.Add(state);
         return state;
     }
 
     public IGrainTimer RegisterTimer<TState>(Func<TState, CancellationToken, Task> callback, TState state, GrainTimerCreationOptions options)
     {
-        if (State is ActivationState.Deactivating or ActivationState.Invalid)
+        if (State is ActivationState.Deactivating or ActivationState.Invalid or ActivationState.Migrating)
         {
             throw new InvalidOperationException($"Grain {GrainId} is deactivating: it cannot register timers.");
         }
@@ -187,11 +203,11 @@ internal sealed partial class ActivationData : IGrainContext
     /// <summary>Queues a timer tick as a turn (on the scheduler).</summary>
     internal void EnqueueTick(GrainTimer timer)
     {
-        if (State is ActivationState.Deactivating or ActivationState.Invalid)
+        if (State is ActivationState.Deactivating or ActivationState.Invalid or ActivationState.Migrating)
         {
             return;
         }
-        if (timer.Interleave && State == ActivationState.Valid)
+        if (timer.Interleave && State == ActivationState.Valid && _migration is null)
         {
             StartTick(timer);
             return;
@@ -209,7 +225,7 @@ internal sealed partial class ActivationData : IGrainContext
             case ActivationState.Invalid:
                 _runtime.Router.Reroute(message, "the activation was deactivated");
                 return;
-            case ActivationState.Valid when (message.Flags & MessageFlags.AlwaysInterleave) != 0:
+            case ActivationState.Valid when (message.Flags & MessageFlags.AlwaysInterleave) != 0 && _migration is null:
                 StartRequest(message);
                 return;
             default:
@@ -221,7 +237,8 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void Pump()
     {
-        while (State == ActivationState.Valid && _waiting.Count > 0)
+        // A pending migration starts no new turn: what waits is forwarded to the new activation.
+        while (State == ActivationState.Valid && _migration is null && _waiting.Count > 0)
         {
             var next = _waiting.Peek();
             if (_running > 0 && !ClassInfo.IsReentrant)
@@ -241,6 +258,10 @@ internal sealed partial class ActivationData : IGrainContext
         if (State == ActivationState.Valid && _running == 0 && _deactivateWhenIdle)
         {
             BeginDeactivation(_deactivationReason);
+        }
+        else if (State == ActivationState.Valid && _running == 0 && _migration is not null)
+        {
+            _ = MigrateNowAsync();
         }
     }
 
@@ -419,13 +440,30 @@ internal sealed partial class ActivationData : IGrainContext
             return;
         }
 
+        await ConstructAndActivateAsync(null).ConfigureAwait(true);
+    }
+
+    /// <summary>Constructs the grain, restores or reads its state, runs OnActivateAsync and starts serving.</summary>
+    private async Task ConstructAndActivateAsync(MigrationContext? rehydration)
+    {
         try
         {
             using var timeout = new CancellationTokenSource(_runtime.CollectionOptions.ActivationTimeout, _runtime.TimeProvider);
             _grain = GrainActivation.Construct(this, ClassInfo.Descriptor.Factory);
             foreach (var state in _states)
             {
-                await state.ReadAsync(timeout.Token).ConfigureAwait(true);
+                if (rehydration is not null)
+                {
+                    state.OnRehydrate(rehydration);
+                }
+                if (!state.Rehydrated)
+                {
+                    await state.ReadAsync(timeout.Token).ConfigureAwait(true);
+                }
+            }
+            if (rehydration is not null && _grain is IGrainMigrationParticipant participant)
+            {
+                participant.OnRehydrate(rehydration);
             }
             if (_grain is Grain grain)
             {
@@ -447,6 +485,7 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void FailActivation(Exception error, bool unregister)
     {
+        EndPendingMigration(MigrationOutcome.NotActive);
         LogWarningActivationFailed(_runtime.Logger, GrainId, error);
         ActorEdgeInstruments.ActivationsFailed.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType));
         State = ActivationState.Invalid;
@@ -467,7 +506,7 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void BeginDeactivation(DeactivationReason reason)
     {
-        if (State == ActivationState.Activating)
+        if (State is ActivationState.Activating or ActivationState.Rehydrating)
         {
             // Deactivate right after activation completes.
             _deactivateWhenIdle = true;
@@ -506,7 +545,13 @@ internal sealed partial class ActivationData : IGrainContext
             LogWarningDeactivateFailed(_runtime.Logger, GrainId, e);
         }
         _lifetime.Cancel();
+        await CompleteDeactivationAsync().ConfigureAwait(true);
+    }
 
+    /// <summary>Unregisters, leaves the catalog and reroutes what waited (after OnDeactivateAsync).</summary>
+    private async Task CompleteDeactivationAsync()
+    {
+        EndPendingMigration(MigrationOutcome.NotActive);
         try
         {
             await _runtime.Locator.UnregisterAsync(Address).ConfigureAwait(true);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using ActorEdge.Hosting;
 using ActorEdge.Runtime.Diagnostics;
+using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Messaging;
+using ActorEdge.Runtime.Migration;
 using Microsoft.Extensions.Logging;
 
 namespace ActorEdge.Runtime.Activations;
@@ -53,6 +55,98 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             created.Start();
         }
         activation.Receive(message);
+    }
+
+    /// <summary>
+    /// Target side of a hand-over: creates the activation (not yet serving, so requests that
+    /// arrive wait in it), moves the directory entry from <paramref name="source"/> to it by
+    /// compare-and-swap, and starts its rehydration. Throws, leaving nothing behind, when this
+    /// silo cannot take the grain or the entry no longer names the source.
+    /// </summary>
+    public async Task<(GrainAddress Address, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger)
+    {
+        var grainId = source.GrainId;
+        if (_stopping)
+        {
+            throw new GrainException($"Silo {runtime.Local.Address} is shutting down: it does not take {grainId}.");
+        }
+        if (!runtime.Manifest.TryGetClass(grainId.Type, out var classInfo))
+        {
+            throw new GrainTypeNotFoundException($"No grain class has grain type '{grainId.Type}' on silo {runtime.Local.Address}.");
+        }
+        var activation = new ActivationData(grainId, classInfo!, runtime, rehydrating: true);
+        while (!_activations.TryAdd(grainId, activation))
+        {
+            // A departed activation may linger for an instant; a live one means the grain is (or
+            // is being activated) here already, and the source must not hand over.
+            if (_activations.TryGetValue(grainId, out var existing) && existing.State == ActivationState.Activating)
+            {
+                // Most likely a request that followed a stale cache entry here: its activation
+                // loses the registration to the source and leaves. Wait for that, briefly.
+                await Task.WhenAny(existing.Deactivated, Task.Delay(runtime.Migration.Options.HandOverTimeout / 2, runtime.TimeProvider)).ConfigureAwait(false);
+                if (!existing.Deactivated.IsCompleted)
+                {
+                    throw new GrainException($"Silo {runtime.Local.Address} is activating {grainId} already.");
+                }
+                continue;
+            }
+            if (existing is not null && existing.State != ActivationState.Invalid)
+            {
+                throw new GrainException($"Silo {runtime.Local.Address} already has an activation of {grainId} ({existing.State}).");
+            }
+            if (existing is not null)
+            {
+                _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(grainId, existing));
+            }
+        }
+
+        var start = runtime.TimeProvider.GetTimestamp();
+        GrainAddress winner;
+        try
+        {
+            winner = await runtime.Locator.RegisterMigratedAsync(activation.Address, source).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activation.CancelRehydration(null);
+            throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} failed: the grain directory is unavailable ({e.Message}).", e);
+        }
+        var directory = runtime.TimeProvider.GetElapsedTime(start);
+        if (!winner.Equals(activation.Address))
+        {
+            activation.CancelRehydration(winner);
+            throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} lost the directory compare-and-swap: the entry is {winner.Silo}, not the source {source.Silo}.");
+        }
+        activation.StartRehydrated(context, trigger);
+        return (activation.Address, directory);
+    }
+
+    /// <summary>
+    /// Node drain: migrates every activation to other silos (graceful stop). Activations that
+    /// cannot move stay and are deactivated by <see cref="DeactivateAllAsync"/>.
+    /// </summary>
+    public async Task MigrateAllAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _collectionTimer?.Dispose();
+        var tasks = new List<Task>();
+        foreach (var activation in _activations.Values)
+        {
+            tasks.Add(DrainAsync(activation));
+        }
+        await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        static async Task DrainAsync(ActivationData activation)
+        {
+            try
+            {
+                await activation.MigrateAsync(null, MigrationTrigger.Drain).ConfigureAwait(false);
+            }
+            catch (GrainException)
+            {
+                // Logged by the activation, which deactivated instead.
+            }
+        }
     }
 
     public void CancelRequest(Message cancellation)

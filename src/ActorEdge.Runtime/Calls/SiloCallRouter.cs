@@ -114,6 +114,27 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         runtime.MessageCenter.Send(request);
     }
 
+    /// <summary>
+    /// Sends a request that waited at a migrating activation to its new silo. It is not counted
+    /// against <see cref="MessagingOptions.MaxForwardCount"/>: the target registered before the
+    /// hand-over completed, so this hop cannot loop unless the grain keeps moving.
+    /// </summary>
+    public void ForwardMigrated(Message request, SiloAddress target)
+    {
+        ActorEdgeInstruments.MessagesForwarded.Add(1);
+        if ((request.Flags & MessageFlags.FromCache) != 0 && request.SendingSilo is { } sender && !runtime.Local.IsLocal(sender))
+        {
+            runtime.MessageCenter.Send(new Message { Kind = MessageKind.CacheInvalidation, TargetGrain = request.TargetGrain, SendingSilo = runtime.Local.Address, TargetSilo = sender });
+        }
+        if (runtime.Local.IsLocal(request.SendingSilo))
+        {
+            // Our own call: its fate now depends on the new silo.
+            Retarget(request, target);
+        }
+        request.TargetSilo = target;
+        runtime.MessageCenter.Send(request);
+    }
+
     /// <summary>Called when a request could not be delivered to <paramref name="target"/> at all (connecting failed).</summary>
     public void OnUndeliverable(Message message, SiloAddress target, Exception error)
     {

@@ -29,5 +29,9 @@ internal static class ActorEdgeInstruments
     public static readonly Counter<long> MessagesForwarded = Meter.CreateCounter<long>("actoredge.messages.forwarded", description: "Requests forwarded because they reached a silo that does not host the grain.");
     public static readonly Counter<long> ConnectionsClosedOnError = Meter.CreateCounter<long>("actoredge.connections.errors", description: "Connections closed because of a malformed frame or an I/O error.");
 
+    public static readonly Histogram<double> MigrationDuration = Meter.CreateHistogram<double>("actoredge.migration.duration", unit: "ms",
+        description: "Duration of each component of a migration (component: decision, dehydrate, transfer, directory, activation, total), by grain type and trigger.");
+    public static readonly Counter<long> Migrations = Meter.CreateCounter<long>("actoredge.migrations", description: "Migrations, by trigger and outcome (migrated, failed).");
+
     public static readonly Counter<long> DirectoryLookups = Meter.CreateCounter<long>("actoredge.directory.lookups", description: "Grain directory lookups, by whether the cache answered.");
 }

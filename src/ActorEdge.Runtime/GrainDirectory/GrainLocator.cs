@@ -66,6 +66,17 @@ internal sealed class GrainLocator
         return winner;
     }
 
+    /// <summary>
+    /// Moves the grain's entry from <paramref name="previous"/> (the migration source) to
+    /// <paramref name="address"/> by compare-and-swap; returns the entry that holds afterwards.
+    /// </summary>
+    public async Task<GrainAddress> RegisterMigratedAsync(GrainAddress address, GrainAddress previous, CancellationToken cancellationToken = default)
+    {
+        var winner = await _directory.RegisterAsync(address, previous, cancellationToken).ConfigureAwait(false);
+        UpdateCache(winner);
+        return winner;
+    }
+
     public async Task UnregisterAsync(GrainAddress address, CancellationToken cancellationToken = default)
     {
         _cache.TryRemove(new KeyValuePair<GrainId, GrainAddress>(address.GrainId, address));

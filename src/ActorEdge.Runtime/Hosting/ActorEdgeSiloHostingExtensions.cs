@@ -41,11 +41,13 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddOptions<MessagingOptions>().ValidateOnStart();
         services.AddOptions<GrainCollectionOptions>().ValidateOnStart();
         services.AddOptions<ClusterMembershipOptions>().ValidateOnStart();
+        services.AddOptions<MigrationOptions>().ValidateOnStart();
         services.AddSingleton<SiloOptionsValidator>();
         services.AddSingleton<IValidateOptions<SiloOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
         services.AddSingleton<IValidateOptions<MessagingOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
         services.AddSingleton<IValidateOptions<GrainCollectionOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
         services.AddSingleton<IValidateOptions<ClusterMembershipOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
+        services.AddSingleton<IValidateOptions<MigrationOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new GrainTypeManifest(RandomPlacement.Instance));

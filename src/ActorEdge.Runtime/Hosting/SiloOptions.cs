@@ -79,8 +79,13 @@ public sealed class ClusterMembershipOptions
     public TimeSpan RefreshPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }
 
-internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>, IValidateOptions<MessagingOptions>, IValidateOptions<GrainCollectionOptions>, IValidateOptions<ClusterMembershipOptions>
+internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>, IValidateOptions<MessagingOptions>, IValidateOptions<GrainCollectionOptions>, IValidateOptions<ClusterMembershipOptions>, IValidateOptions<MigrationOptions>
 {
+    public ValidateOptionsResult Validate(string? name, MigrationOptions options) =>
+        options.HandOverTimeout <= TimeSpan.Zero
+            ? ValidateOptionsResult.Fail("MigrationOptions.HandOverTimeout must be positive.")
+            : ValidateOptionsResult.Success;
+
     public ValidateOptionsResult Validate(string? name, SiloOptions options)
     {
         var errors = new List<string>();

@@ -6,6 +6,7 @@ using ActorEdge.Runtime.Calls;
 using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Membership;
 using ActorEdge.Runtime.Messaging;
+using ActorEdge.Runtime.Migration;
 using ActorEdge.Runtime.Placement;
 using ActorEdge.Runtime.Storage;
 using ActorEdge.Runtime.SystemTargets;
@@ -34,12 +35,14 @@ internal sealed partial class SiloRuntime
     private GrainLocator? _locator;
     private PlacementService? _placement;
     private Dictionary<uint, ISystemTarget>? _extensionTargets;
+    private readonly MigrationService _migration;
 
     public SiloRuntime(
         IServiceProvider services,
         IOptions<SiloOptions> siloOptions,
         IOptions<MessagingOptions> messagingOptions,
         IOptions<GrainCollectionOptions> collectionOptions,
+        IOptions<MigrationOptions> migrationOptions,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         GrainTypeManifest manifest)
@@ -62,6 +65,7 @@ internal sealed partial class SiloRuntime
         MessageCenter = new MessageCenter(this, messagingOptions.Value, loggerFactory.CreateLogger<MessageCenter>());
         Router = new SiloCallRouter(this, messagingOptions.Value, timeProvider);
         Catalog = new Activations.Catalog(this, CollectionOptions);
+        _migration = new MigrationService(this, migrationOptions.Value);
     }
 
     public IServiceProvider Services { get; }
@@ -93,6 +97,8 @@ internal sealed partial class SiloRuntime
 
     public PlacementService Placement => _placement ?? throw NotStarted();
 
+    public MigrationService Migration => _migration;
+
     public PeerIdentity Identity { get; private set; } = null!;
 
     /// <summary>The state of development grain storage, when this silo is the development primary.</summary>
@@ -120,7 +126,10 @@ internal sealed partial class SiloRuntime
         LogInformationStarted(Logger, Local.Address, Local.NodeName);
     }
 
-    /// <summary>Graceful stop: stop taking new grains, deactivate every activation, leave the cluster, close connections.</summary>
+    /// <summary>
+    /// Graceful stop: stop taking new grains, migrate every activation to the other silos (node
+    /// drain, unless disabled) and deactivate those that could not move, leave the cluster, close connections.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_membership is null)
@@ -130,6 +139,17 @@ internal sealed partial class SiloRuntime
         LogInformationStopping(Logger, Local.Address);
         await _membership.BeginShutdownAsync(cancellationToken).ConfigureAwait(false);
         await _membership.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        if (_migration.Options.DrainOnShutdown && HasOtherActiveSilo())
+        {
+            try
+            {
+                await Catalog.MigrateAllAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                LogWarningDeactivationCut(Logger, Catalog.Count);
+            }
+        }
         try
         {
             await Catalog.DeactivateAllAsync(cancellationToken).ConfigureAwait(false);
@@ -200,6 +220,7 @@ internal sealed partial class SiloRuntime
                 SystemTargetIds.Directory => await HandleDirectoryAsync(request).ConfigureAwait(false),
                 SystemTargetIds.Gateway => HandleGateway(request),
                 SystemTargetIds.Storage => DevelopmentGrainStorage.Handle(DevelopmentStore, request),
+                SystemTargetIds.Migration => await _migration.HandleAsync(request).ConfigureAwait(false),
                 _ => await HandleExtensionAsync(request).ConfigureAwait(false),
             };
         }
@@ -377,6 +398,18 @@ internal sealed partial class SiloRuntime
             r.SkipField(wireType);
         }
         throw new SerializationException("The system request lacks its argument.");
+    }
+
+    private bool HasOtherActiveSilo()
+    {
+        foreach (var entry in Membership.Snapshot.Active)
+        {
+            if (!Local.IsLocal(entry.Address))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void OnSelfDeclaredDead()

@@ -23,15 +23,40 @@ internal sealed class PlacementService(ClusterMembershipService membership, ISer
             }
         }
 
-        var context = new Context(snapshot, local.Address);
+        var context = new Context(snapshot, local.Address, null);
         var director = services.GetKeyedService<IPlacementDirector>(strategy.GetType())
             ?? throw new InvalidOperationException($"No placement director is registered for strategy {strategy.GetType().Name}.");
         return director.OnAddActivation(strategy, new PlacementTarget(grainId, requestContext, originNode), context);
     }
 
-    private sealed class Context(MembershipSnapshot snapshot, SiloAddress localSilo) : IPlacementContext
+    /// <summary>
+    /// Chooses a silo other than this one for a migrating activation, under its strategy; null
+    /// when no other silo is active.
+    /// </summary>
+    public SiloAddress? PlaceElsewhere(GrainId grainId, PlacementStrategy strategy)
     {
-        private SiloAddress[]? _silos;
+        var active = membership.Snapshot.Active;
+        var others = new List<SiloAddress>(active.Length);
+        foreach (var entry in active)
+        {
+            if (!entry.Address.Equals(local.Address))
+            {
+                others.Add(entry.Address);
+            }
+        }
+        if (others.Count == 0)
+        {
+            return null;
+        }
+        var director = services.GetKeyedService<IPlacementDirector>(strategy.GetType())
+            ?? throw new InvalidOperationException($"No placement director is registered for strategy {strategy.GetType().Name}.");
+        var chosen = director.OnAddActivation(strategy, new PlacementTarget(grainId, null, null), new Context(membership.Snapshot, local.Address, [.. others]));
+        return chosen.Equals(local.Address) ? others[0] : chosen;
+    }
+
+    private sealed class Context(MembershipSnapshot snapshot, SiloAddress localSilo, SiloAddress[]? candidates) : IPlacementContext
+    {
+        private SiloAddress[]? _silos = candidates;
 
         public SiloAddress LocalSilo => localSilo;
 

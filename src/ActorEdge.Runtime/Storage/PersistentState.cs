@@ -1,13 +1,26 @@
+using System.Buffers;
+using ActorEdge.Serialization;
+
 namespace ActorEdge.Runtime.Storage;
 
-/// <summary>The activation's handle on a persistent state: read before activation, then on demand.</summary>
-internal interface IPersistentStateBridge
+/// <summary>The activation's handle on a persistent state: read before activation, then on demand; carried by migration.</summary>
+internal interface IPersistentStateBridge : IGrainMigrationParticipant
 {
     Task ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether <see cref="IGrainMigrationParticipant.OnRehydrate"/> restored the state (so it must not be read again).</summary>
+    bool Rehydrated { get; }
 }
 
 /// <summary><see cref="IPersistentState{TState}"/> over a named <see cref="IGrainStorage"/>.</summary>
-internal sealed class PersistentState<TState>(string stateName, GrainId grainId, IGrainStorage storage) : IPersistentState<TState>, IPersistentStateBridge
+/// <param name="stateName">The state's name within the grain.</param>
+/// <param name="grainId">The grain.</param>
+/// <param name="storage">The provider.</param>
+/// <param name="migrationKey">
+/// The key of this state in a migration context: unique within the activation (the order of
+/// creation is part of it, so two handles on one state name do not collide).
+/// </param>
+internal sealed class PersistentState<TState>(string stateName, GrainId grainId, IGrainStorage storage, string migrationKey) : IPersistentState<TState>, IPersistentStateBridge
 {
     private readonly GrainState<TState> _state = new(CreateDefault());
 
@@ -20,6 +33,8 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
     public string? Etag => _state.ETag;
 
     public bool RecordExists => _state.RecordExists;
+
+    public bool Rehydrated { get; private set; }
 
     public Task ReadAsync(CancellationToken cancellationToken) => ReadStateAsync(cancellationToken);
 
@@ -39,6 +54,49 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
     {
         await storage.ClearStateAsync(stateName, grainId, _state, cancellationToken).ConfigureAwait(true);
         _state.State = CreateDefault();
+    }
+
+    /// <summary>State, ETag and whether the record exists travel together, so the ETag stays valid at the store.</summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var w = new Writer(buffer);
+        Codec<TState>.Instance.Write(ref w, 1, _state.State);
+        if (_state.ETag is { } etag)
+        {
+            w.WriteFieldHeader(2, WireType.LengthPrefixed);
+            w.WriteUtf8(etag);
+        }
+        w.WriteFieldHeader(3, WireType.VarInt);
+        w.WriteVarUInt32(_state.RecordExists ? 1u : 0u);
+        w.Commit();
+        dehydrationContext.AddBytes(migrationKey, buffer.WrittenSpan);
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (!rehydrationContext.TryGetBytes(migrationKey, out var bytes))
+        {
+            return;
+        }
+        var r = new Reader(bytes.Span);
+        var state = CreateDefault();
+        string? etag = null;
+        var exists = false;
+        while (r.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: state = Codec<TState>.Instance.Read(ref r, wireType); break;
+                case 2: etag = r.ReadUtf8(); break;
+                case 3: exists = r.ReadVarUInt32() != 0; break;
+                default: r.SkipField(wireType); break;
+            }
+        }
+        _state.State = state;
+        _state.ETag = etag;
+        _state.RecordExists = exists;
+        Rehydrated = true;
     }
 
     // Once per activation, not per call: a state type's parameterless constructor gives the empty state.

@@ -18,4 +18,8 @@ internal static class SystemTargetIds
     /// <summary>The grain storage held by the development primary silo.</summary>
     public const uint Storage = 4;
     public const uint StorageRead = 1, StorageWrite = 2, StorageClear = 3;
+
+    /// <summary>Live migration: a hand-over from a source silo, and a request to migrate an activation hosted here.</summary>
+    public const uint Migration = 5;
+    public const uint MigrationHandOver = 1, MigrationMigrate = 2;
 }

@@ -1,0 +1,249 @@
+using ActorEdge.Runtime.Diagnostics;
+using ActorEdge.Runtime.GrainDirectory;
+using ActorEdge.Runtime.Messaging;
+using ActorEdge.Runtime.Migration;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Runtime.Activations;
+
+// Live migration: the source side (MigrateNowAsync) and the target side (rehydration).
+// The protocol is described in docs/runtime.md, "Live migration".
+internal sealed partial class ActivationData
+{
+    private PendingMigration? _migration;
+
+    /// <summary>Asks the activation to migrate once idle (any thread); completes when it has moved, or why it did not.</summary>
+    public Task<MigrationOutcome> MigrateAsync(SiloAddress? target, MigrationTrigger trigger)
+    {
+        var request = new PendingMigration(target, trigger, _runtime.TimeProvider.GetTimestamp());
+        _scheduler.Post(static state =>
+        {
+            var (activation, pending) = ((ActivationData, PendingMigration))state!;
+            activation.RequestMigration(pending);
+        }, (this, request));
+        return request.Completion.Task;
+    }
+
+    void IGrainContext.MigrateOnIdle(SiloAddress? target)
+    {
+        var request = new PendingMigration(target, MigrationTrigger.Grain, _runtime.TimeProvider.GetTimestamp());
+        if (_scheduler.IsCurrent)
+        {
+            RequestMigration(request);
+        }
+        else
+        {
+            _scheduler.Post(static state =>
+            {
+                var (activation, pending) = ((ActivationData, PendingMigration))state!;
+                activation.RequestMigration(pending);
+            }, (this, request));
+        }
+    }
+
+    /// <summary>Starts a migration given to a target by a hand-over (any thread): rehydrate, activate, serve.</summary>
+    public void StartRehydrated(MigrationContext context, MigrationTrigger trigger) =>
+        _scheduler.Post(static state =>
+        {
+            var (activation, rehydration, why) = ((ActivationData, MigrationContext, MigrationTrigger))state!;
+            _ = activation.RehydrateAsync(rehydration, why);
+        }, (this, context, trigger));
+
+    /// <summary>A hand-over that did not register this (target) activation: it never existed; what waits goes to the winner.</summary>
+    public void CancelRehydration(GrainAddress? winner) =>
+        _scheduler.Post(static state =>
+        {
+            var (activation, registered) = ((ActivationData, GrainAddress?))state!;
+            activation.State = ActivationState.Invalid;
+            activation._runtime.Catalog.Remove(activation);
+            while (activation._waiting.TryDequeue(out var item))
+            {
+                if (item is not Message message)
+                {
+                    continue;
+                }
+                if (registered is not null)
+                {
+                    activation._runtime.Router.Forward(message, registered.Silo, "another activation is registered");
+                }
+                else
+                {
+                    activation._runtime.Router.Reroute(message, "the migration to this silo failed");
+                }
+            }
+            activation._deactivated.TrySetResult();
+        }, (this, winner));
+
+    private void RequestMigration(PendingMigration request)
+    {
+        if (State is ActivationState.Deactivating or ActivationState.Invalid or ActivationState.Migrating || _deactivateWhenIdle)
+        {
+            request.Complete(MigrationOutcome.NotActive);
+            return;
+        }
+        if (_migration is { } pending)
+        {
+            pending.Join(request);
+            return;
+        }
+        _migration = request;
+        // Called from a turn, _running > 0: the turn's completion pumps, and the pump starts the migration.
+        if (State == ActivationState.Valid && _running == 0)
+        {
+            _ = MigrateNowAsync();
+        }
+    }
+
+    private void EndPendingMigration(MigrationOutcome outcome)
+    {
+        var pending = _migration;
+        _migration = null;
+        pending?.Complete(outcome);
+    }
+
+    private async Task MigrateNowAsync()
+    {
+        var migration = _migration!;
+        var time = _runtime.TimeProvider;
+        var target = ChooseMigrationTarget(migration.Target);
+        if (target is null)
+        {
+            _migration = null;
+            migration.Complete(MigrationOutcome.NoTarget);
+            LogDebugMigrationNoTarget(_runtime.Logger, GrainId, migration.Target);
+            Pump();
+            return;
+        }
+
+        State = ActivationState.Migrating;
+        var trigger = PendingMigration.TagOf(migration.Trigger);
+        var decision = time.GetElapsedTime(migration.RequestedAtTimestamp);
+        foreach (var timer in _timers.ToArray())
+        {
+            timer.Dispose();
+        }
+        RequestContext.Import(null);
+
+        var step = time.GetTimestamp();
+        var context = new MigrationContext();
+        _deactivationReason = new DeactivationReason(DeactivationReasonCode.Migrating, $"migrating to {target}");
+        Exception? failure = null;
+        try
+        {
+            if (_grain is Grain grain)
+            {
+                using var timeout = new CancellationTokenSource(_runtime.CollectionOptions.ActivationTimeout, time);
+                await grain.OnDeactivateAsync(_deactivationReason, timeout.Token).ConfigureAwait(true);
+            }
+            foreach (var state in _states)
+            {
+                state.OnDehydrate(context);
+            }
+            if (_grain is IGrainMigrationParticipant participant)
+            {
+                participant.OnDehydrate(context);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        var dehydrate = time.GetElapsedTime(step);
+        _lifetime.Cancel();
+
+        GrainAddress? moved = null;
+        var transfer = TimeSpan.Zero;
+        var directory = TimeSpan.Zero;
+        if (failure is null)
+        {
+            step = time.GetTimestamp();
+            try
+            {
+                (moved, directory) = await _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger).ConfigureAwait(true);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            // The target reports its directory update; the rest of the round trip is the transfer.
+            transfer = time.GetElapsedTime(step) - directory;
+        }
+
+        _migration = null;
+        if (moved is null)
+        {
+            // Whether the target registered is unknown when the hand-over timed out: never serve
+            // again here. Unregistering is conditional, so a target that did register keeps the
+            // grain; what waited is addressed again and finds it (or a fresh activation).
+            ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "failed"));
+            LogWarningMigrationFailed(_runtime.Logger, GrainId, target, failure!);
+            var error = new GrainException($"Migration of {GrainId} to {target} failed ({failure!.Message}); the activation was deactivated instead, and its next call activates it again.", failure);
+            migration.Fail(error);
+            await CompleteDeactivationAsync().ConfigureAwait(true);
+            return;
+        }
+
+        // The directory now names the target: hand everything that waited over to it.
+        State = ActivationState.Invalid;
+        _runtime.Catalog.Remove(this);
+        _runtime.Locator.UpdateCache(moved);
+        ActorEdgeInstruments.Activations.Add(-1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType));
+        var forwarded = 0;
+        while (_waiting.TryDequeue(out var item))
+        {
+            if (item is Message message)
+            {
+                _runtime.Router.ForwardMigrated(message, moved.Silo);
+                forwarded++;
+            }
+        }
+        _deactivated.TrySetResult();
+
+        var total = time.GetElapsedTime(migration.RequestedAtTimestamp);
+        Record(ClassInfo.GrainType, trigger, "decision", decision);
+        Record(ClassInfo.GrainType, trigger, "dehydrate", dehydrate);
+        Record(ClassInfo.GrainType, trigger, "transfer", transfer);
+        Record(ClassInfo.GrainType, trigger, "directory", directory);
+        Record(ClassInfo.GrainType, trigger, "total", total);
+        ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "migrated"));
+        LogInformationMigrated(_runtime.Logger, GrainId, Silo, moved.Silo, trigger, context.Count, forwarded,
+            decision.TotalMilliseconds, dehydrate.TotalMilliseconds, transfer.TotalMilliseconds, directory.TotalMilliseconds);
+        migration.Complete(MigrationOutcome.Migrated);
+    }
+
+    private SiloAddress? ChooseMigrationTarget(SiloAddress? requested)
+    {
+        if (requested is not null)
+        {
+            return !_runtime.Local.IsLocal(requested) && _runtime.Membership.IsActive(requested) ? requested : null;
+        }
+        return _runtime.Placement.PlaceElsewhere(GrainId, ClassInfo.Placement);
+    }
+
+    private async Task RehydrateAsync(MigrationContext context, MigrationTrigger trigger)
+    {
+        RequestContext.Import(null);
+        var start = _runtime.TimeProvider.GetTimestamp();
+        await ConstructAndActivateAsync(context).ConfigureAwait(true);
+        if (State == ActivationState.Valid || State == ActivationState.Deactivating)
+        {
+            Record(ClassInfo.GrainType, PendingMigration.TagOf(trigger), "activation", _runtime.TimeProvider.GetElapsedTime(start));
+        }
+    }
+
+    private static void Record(string grainType, string trigger, string component, TimeSpan elapsed) =>
+        ActorEdgeInstruments.MigrationDuration.Record(elapsed.TotalMilliseconds,
+            new KeyValuePair<string, object?>("grain.type", grainType),
+            new KeyValuePair<string, object?>("trigger", trigger),
+            new KeyValuePair<string, object?>("component", component));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Migrated {GrainId} from {Source} to {Target} ({Trigger}; {Values} values, {Forwarded} requests forwarded): decision {DecisionMs} ms, dehydrate {DehydrateMs} ms, transfer {TransferMs} ms, directory {DirectoryMs} ms")]
+    private static partial void LogInformationMigrated(ILogger logger, GrainId grainId, SiloAddress source, SiloAddress target, string trigger, int values, int forwarded,
+        double decisionMs, double dehydrateMs, double transferMs, double directoryMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Migration of {GrainId} to {Target} failed; deactivating instead")]
+    private static partial void LogWarningMigrationFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{GrainId} stays: no other silo can take it (requested target {Target})")]
+    private static partial void LogDebugMigrationNoTarget(ILogger logger, GrainId grainId, SiloAddress? target);
+}

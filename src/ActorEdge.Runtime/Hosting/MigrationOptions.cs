@@ -1,0 +1,18 @@
+namespace ActorEdge.Hosting;
+
+/// <summary>Live migration of activations between silos.</summary>
+public sealed class MigrationOptions
+{
+    /// <summary>
+    /// Whether a silo that stops gracefully migrates its activations to the other silos (with
+    /// their in-memory state) instead of deactivating them. Activations that cannot migrate are
+    /// deactivated as usual. <value>Default true.</value>
+    /// </summary>
+    public bool DrainOnShutdown { get; set; } = true;
+
+    /// <summary>
+    /// How long the source waits for the target to accept a hand-over; past it the source
+    /// deactivates instead (the target may still have taken the grain). <value>Default 10 seconds.</value>
+    /// </summary>
+    public TimeSpan HandOverTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -62,6 +62,9 @@ internal sealed class GrainLocator
         return false;
     }
 
+    /// <summary>The cached entry of <paramref name="grainId"/>, or null; counts no lookup (for tests and diagnostics).</summary>
+    public GrainAddress? PeekCached(GrainId grainId) => _cache.TryGetValue(grainId, out var address) ? address : null;
+
     /// <summary>The live activation of <paramref name="grainId"/> per the directory, or null.</summary>
     public async Task<GrainAddress?> LookupAsync(GrainId grainId, CancellationToken cancellationToken = default)
     {

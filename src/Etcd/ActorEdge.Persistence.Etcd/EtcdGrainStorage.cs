@@ -90,7 +90,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         var buffer = new ArrayBufferWriter<byte>(256);
         Serializer.Serialize(grainState.State, buffer);
         var estimate = EtcdWriteBatcher.EstimateBytes(key, buffer.WrittenCount);
-        if (_batcher is not null && estimate <= _batcher.MaxBytes)
+        if (_batcher is not null && _batcher.Accepts(estimate))
         {
             EtcdWriteOutcome outcome;
             try
@@ -109,7 +109,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             grainState.RecordExists = true;
             return;
         }
-        // Alone: batching is off, or the state is too large to share a transaction (and may be over the limit).
+        // Alone: batching is off, or the state is large (it may even be over the request size limit).
         var guard = Guard(key, expected);
         EtcdTxnResult result;
         try

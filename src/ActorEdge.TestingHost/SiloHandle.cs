@@ -37,6 +37,15 @@ public sealed class SiloHandle
     /// <summary>Whether this silo hosts an activation of <paramref name="grainId"/>.</summary>
     public bool HostsActivation(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out _);
 
+    /// <summary>The silos this silo considers active: its membership view as last refreshed (nothing is read here).</summary>
+    public IReadOnlyList<SiloAddress> ActiveMembers => [.. Runtime.Membership.Snapshot.Active.Select(e => e.Address)];
+
+    /// <summary>Whether this silo's membership view holds <paramref name="silo"/> dead.</summary>
+    public bool ConsidersDead(SiloAddress silo) => Runtime.Membership.IsDead(silo);
+
+    /// <summary>The silo this silo's directory cache names for <paramref name="grainId"/>, or null when nothing is cached.</summary>
+    public SiloAddress? CachedLocation(GrainId grainId) => Runtime.Locator.PeekCached(grainId)?.Silo;
+
     internal IHost Host { get; }
 
     internal SiloRuntime Runtime { get; }

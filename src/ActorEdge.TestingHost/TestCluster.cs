@@ -67,11 +67,17 @@ public sealed class TestCluster : IAsyncDisposable
         return ClusterClient.ConnectAsync(options);
     }
 
-    /// <summary>Starts one more silo and waits until every running silo sees it.</summary>
-    public async Task<SiloHandle> StartAdditionalSiloAsync()
+    /// <summary>
+    /// Starts one more silo and, unless <paramref name="waitForMembership"/> is false, refreshes
+    /// every running silo's view until all see it (false leaves that to the silos' own refreshes).
+    /// </summary>
+    public async Task<SiloHandle> StartAdditionalSiloAsync(bool waitForMembership = true)
     {
         var silo = await StartSiloAsync().ConfigureAwait(false);
-        await WaitForMembershipAsync().ConfigureAwait(false);
+        if (waitForMembership)
+        {
+            await WaitForMembershipAsync().ConfigureAwait(false);
+        }
         return silo;
     }
 

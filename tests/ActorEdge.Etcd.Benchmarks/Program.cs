@@ -6,6 +6,12 @@ using ActorEdge.Etcd.Testing;
 // Our client against etcdctl on the same 3-member cluster: puts (1 KB, 100 KB; sequential and
 // concurrent), gets (linearizable, serializable), through the leader's and a follower's endpoint.
 // Usage: dotnet run -c Release --project tests/ActorEdge.Etcd.Benchmarks [-- <ops> <etcdctl ops>]
+// Grain-state writes with and without batching: ... -- storage [<seconds per run>]
+if (args.Length > 0 && args[0] == "storage")
+{
+    await StorageBenchmark.RunAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+    return;
+}
 var ops = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
 var ctlOps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
 const int Concurrency = 16;

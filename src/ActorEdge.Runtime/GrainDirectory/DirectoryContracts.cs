@@ -29,3 +29,24 @@ public interface IGrainDirectory
     /// <summary>Removes every entry on the given (dead) silos.</summary>
     Task UnregisterSilosAsync(IReadOnlyCollection<SiloAddress> silos, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// An optional capability of an <see cref="IGrainDirectory"/>: it reports entries changed by any
+/// silo, so each silo drops the cached lookups that no longer hold (a grain re-registered
+/// elsewhere, migrated, or unregistered) before a call is sent to the wrong silo.
+/// </summary>
+/// <remarks>
+/// Only an optimization: a call that reaches the wrong silo is forwarded and the cache corrected
+/// anyway. Throwing ends the subscription and the runtime subscribes again; ending without an
+/// error means the directory reports no changes (for example, turned off by configuration).
+/// </remarks>
+public interface IGrainDirectoryWatcher
+{
+    /// <summary>The changes of the directory, until <paramref name="cancellationToken"/> is cancelled.</summary>
+    IAsyncEnumerable<GrainDirectoryChange> WatchAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A change of the grain directory, as reported by an <see cref="IGrainDirectoryWatcher"/>.</summary>
+/// <param name="GrainId">The grain whose entry changed.</param>
+/// <param name="Address">Its entry after the change, or null when it was removed.</param>
+public readonly record struct GrainDirectoryChange(GrainId GrainId, GrainAddress? Address);

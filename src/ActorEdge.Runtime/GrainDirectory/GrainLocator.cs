@@ -7,17 +7,21 @@ namespace ActorEdge.Runtime.GrainDirectory;
 /// <summary>
 /// The silo's view of the grain directory: a lookup cache in front of <see cref="IGrainDirectory"/>,
 /// corrected when a message reaches the wrong silo, purged of silos that died, and aware that
-/// an entry on a dead silo is no entry at all (it is replaced by compare-and-swap).
+/// an entry on a dead silo is no entry at all (it is replaced by compare-and-swap). A directory
+/// that is also an <see cref="IGrainDirectoryWatcher"/> tells it which cached entries changed.
 /// </summary>
 internal sealed class GrainLocator
 {
     private const int MaxCacheEntries = 200_000;
+    private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly KeyValuePair<string, object?> CacheHit = new("cache", "hit");
     private static readonly KeyValuePair<string, object?> CacheMiss = new("cache", "miss");
 
     private readonly ConcurrentDictionary<GrainId, GrainAddress> _cache = new();
     private readonly IGrainDirectory _directory;
     private readonly ClusterMembershipService _membership;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _watchLoop;
 
     public GrainLocator(IGrainDirectory directory, ClusterMembershipService membership)
     {
@@ -27,6 +31,25 @@ internal sealed class GrainLocator
     }
 
     public int CacheCount => _cache.Count;
+
+    /// <summary>Subscribes to the directory's changes, when it reports them.</summary>
+    public void Start()
+    {
+        if (_directory is IGrainDirectoryWatcher watcher && _watchLoop is null)
+        {
+            _watchLoop = WatchLoopAsync(watcher, _stopping.Token);
+        }
+    }
+
+    /// <summary>Ends the subscription.</summary>
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_watchLoop is not null)
+        {
+            await _watchLoop.ConfigureAwait(false);
+        }
+    }
 
     public bool TryLookupCached(GrainId grainId, out GrainAddress? address)
     {
@@ -38,6 +61,9 @@ internal sealed class GrainLocator
         address = null;
         return false;
     }
+
+    /// <summary>The cached entry of <paramref name="grainId"/>, or null; counts no lookup (for tests and diagnostics).</summary>
+    public GrainAddress? PeekCached(GrainId grainId) => _cache.TryGetValue(grainId, out var address) ? address : null;
 
     /// <summary>The live activation of <paramref name="grainId"/> per the directory, or null.</summary>
     public async Task<GrainAddress?> LookupAsync(GrainId grainId, CancellationToken cancellationToken = default)
@@ -96,6 +122,49 @@ internal sealed class GrainLocator
     public void Invalidate(GrainId grainId) => _cache.TryRemove(grainId, out _);
 
     public void Invalidate(GrainAddress address) => _cache.TryRemove(new KeyValuePair<GrainId, GrainAddress>(address.GrainId, address));
+
+    /// <summary>
+    /// Drops a cached entry that differs from the changed one. It never inserts: an event older
+    /// than a lookup can at worst cost a cache miss, never a wrong address.
+    /// </summary>
+    internal void OnDirectoryChanged(GrainDirectoryChange change)
+    {
+        if (_cache.TryGetValue(change.GrainId, out var cached) && !cached.Equals(change.Address))
+        {
+            _cache.TryRemove(new KeyValuePair<GrainId, GrainAddress>(change.GrainId, cached));
+        }
+    }
+
+    private async Task WatchLoopAsync(IGrainDirectoryWatcher watcher, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in watcher.WatchAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    OnDirectoryChanged(change);
+                }
+                return;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Changes missed meanwhile only cost forwarded calls; subscribe again after a pause.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(WatchRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     private void OnSiloDied(SiloAddress silo)
     {

@@ -122,6 +122,7 @@ internal sealed partial class SiloRuntime
         _placement = new PlacementService(_membership, Services, Local);
 
         await _membership.JoinAsync(new SiloEntry(Local.Address, Local.SiloName, Local.NodeName, Local.Zone, SiloStatus.Active, default), cancellationToken).ConfigureAwait(false);
+        _locator.Start();
         Catalog.Start();
         LogInformationStarted(Logger, Local.Address, Local.NodeName);
     }
@@ -159,6 +160,7 @@ internal sealed partial class SiloRuntime
             LogWarningDeactivationCut(Logger, Catalog.Count);
         }
         await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
+        await Locator.StopAsync().ConfigureAwait(false);
         await MessageCenter.StopAsync().ConfigureAwait(false);
         Router.Dispose();
         Catalog.Dispose();
@@ -171,6 +173,10 @@ internal sealed partial class SiloRuntime
         if (_membership is not null)
         {
             await _membership.StopLoopsAsync().ConfigureAwait(false);
+        }
+        if (_locator is not null)
+        {
+            await _locator.StopAsync().ConfigureAwait(false);
         }
         Catalog.Abandon();
         Router.Dispose();

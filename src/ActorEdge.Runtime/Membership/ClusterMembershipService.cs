@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading.Channels;
 using ActorEdge.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,8 @@ internal sealed class MembershipSnapshot(ImmutableArray<SiloEntry> active, Immut
 /// <summary>
 /// Keeps this silo's membership entry alive (heartbeats), reads the table to learn who else is
 /// alive, declares dead the silos whose heartbeats stopped (or whose connections were lost and
-/// cannot be re-established), and tells the rest of the silo when silos die.
+/// cannot be re-established), and tells the rest of the silo when silos die. A table that is also an
+/// <see cref="IMembershipTableWatcher"/> makes it re-read at once on a change; polling stays the fallback.
 /// </summary>
 internal sealed partial class ClusterMembershipService(
     IMembershipTable table,
@@ -41,12 +43,16 @@ internal sealed partial class ClusterMembershipService(
     TimeProvider timeProvider,
     ILogger<ClusterMembershipService> logger) : IAsyncDisposable
 {
+    /// <summary>The pause before subscribing again to a watch that failed (polling covers the gap).</summary>
+    private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly ClusterMembershipOptions _options = options.Value;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private SiloEntry? _self;
     private Task? _heartbeatLoop;
     private Task? _refreshLoop;
+    private Task? _watchLoop;
     private volatile MembershipSnapshot _snapshot = MembershipSnapshot.Empty;
     private long _lastOwnHeartbeat;
 
@@ -72,6 +78,10 @@ internal sealed partial class ClusterMembershipService(
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         _heartbeatLoop = HeartbeatLoopAsync(_stopping.Token);
         _refreshLoop = RefreshLoopAsync(_stopping.Token);
+        if (table is IMembershipTableWatcher watcher)
+        {
+            _watchLoop = WatchLoopAsync(watcher, _stopping.Token);
+        }
     }
 
     /// <summary>Marks this silo as shutting down: others stop placing grains on it.</summary>
@@ -114,7 +124,7 @@ internal sealed partial class ClusterMembershipService(
     public Task StopLoopsAsync()
     {
         _stopping.Cancel();
-        return Task.WhenAll(_heartbeatLoop ?? Task.CompletedTask, _refreshLoop ?? Task.CompletedTask);
+        return Task.WhenAll(_heartbeatLoop ?? Task.CompletedTask, _refreshLoop ?? Task.CompletedTask, _watchLoop ?? Task.CompletedTask);
     }
 
     /// <summary>
@@ -248,6 +258,72 @@ internal sealed partial class ClusterMembershipService(
         {
         }
     }
+
+    /// <summary>
+    /// Re-reads the table when the watcher reports a change. Changes that arrive while a refresh
+    /// runs leave one pending signal (the channel holds one), so a burst costs at most two reads.
+    /// </summary>
+    private async Task WatchLoopAsync(IMembershipTableWatcher watcher, CancellationToken cancellationToken)
+    {
+        var pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
+        var refresher = RefreshOnSignalAsync(pending.Reader, cancellationToken);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await foreach (var _ in watcher.WatchAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        pending.Writer.TryWrite(true);
+                    }
+                    LogInformationWatchEnded(logger);
+                    return;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogWarningWatchFailed(logger, e.Message);
+                }
+                await Task.Delay(WatchRetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            pending.Writer.TryComplete();
+            await refresher.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RefreshOnSignalAsync(ChannelReader<bool> signals, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await signals.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                signals.TryRead(out _);
+                try
+                {
+                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogWarningTableUnavailable(logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching the membership table failed ({Reason}); polling until the watch is back")]
+    private static partial void LogWarningWatchFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The membership table stopped reporting changes; polling only")]
+    private static partial void LogInformationWatchEnded(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Declaring silo {Silo} dead: {Reason}")]
     private static partial void LogWarningDeclaringDead(ILogger logger, SiloAddress silo, string reason);

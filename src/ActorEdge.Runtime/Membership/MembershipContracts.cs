@@ -44,5 +44,30 @@ public interface IMembershipTable
     Task MarkDeadAsync(SiloAddress silo, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// An optional capability of an <see cref="IMembershipTable"/>: it reports changes as they happen
+/// (a silo joined, changed status, died or lost its lease), so silos re-read the table at once
+/// instead of at their next poll. Polling every <c>ClusterMembershipOptions.RefreshPeriod</c> goes
+/// on regardless, as the fallback.
+/// </summary>
+public interface IMembershipTableWatcher
+{
+    /// <summary>
+    /// The changes of the table, until <paramref name="cancellationToken"/> is cancelled. The first
+    /// item arrives once the subscription is in place (with a null <see cref="MembershipTableChange.Silo"/>),
+    /// so a read of the table after it misses nothing. An implementation may coalesce changes or
+    /// report ones that alter nothing the runtime sees; it must not drop any.
+    /// </summary>
+    /// <remarks>
+    /// Throwing ends the subscription; the runtime polls meanwhile and subscribes again. Ending
+    /// without an error means the table reports no (more) changes: the runtime relies on polling.
+    /// </remarks>
+    IAsyncEnumerable<MembershipTableChange> WatchAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A change of the membership table, as reported by an <see cref="IMembershipTableWatcher"/>.</summary>
+/// <param name="Silo">The silo whose entry changed, or null when anything may have changed (re-read the table).</param>
+public readonly record struct MembershipTableChange(SiloAddress? Silo);
+
 /// <summary>The silo was declared dead by the cluster and must stop.</summary>
 public sealed class SiloDeclaredDeadException(SiloAddress silo) : GrainException($"Silo {silo} was declared dead by the cluster.");

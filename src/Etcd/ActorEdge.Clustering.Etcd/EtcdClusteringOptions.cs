@@ -22,8 +22,25 @@ public sealed class EtcdClusteringOptions
     /// </summary>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the membership keys of a dead silo are kept (as a record, and so that a silo
+    /// declared dead learns it on its next heartbeat) before a silo reading the table deletes them.
+    /// <value>Default 1 hour.</value>
+    /// </summary>
+    public TimeSpan DefunctSiloRetention { get; set; } = DefaultDefunctSiloRetention;
+
+    /// <summary>
+    /// Whether each silo watches the grain directory and drops the cached lookups that another
+    /// silo changed (a grain re-activated or migrated elsewhere), instead of learning it from a
+    /// forwarded call. <value>Default true.</value>
+    /// </summary>
+    /// <remarks>Every silo then receives every directory write (one small event each).</remarks>
+    public bool WatchDirectory { get; set; } = true;
+
+    internal static TimeSpan DefaultDefunctSiloRetention { get; } = TimeSpan.FromHours(1);
+
     /// <inheritdoc />
-    public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(cluster id)"}, LeaseTtl={LeaseTtl}, {Client}";
+    public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(cluster id)"}, LeaseTtl={LeaseTtl}, DefunctSiloRetention={DefunctSiloRetention}, WatchDirectory={WatchDirectory}, {Client}";
 }
 
 /// <summary>Checks <see cref="EtcdClusteringOptions"/> at silo start.</summary>
@@ -47,6 +64,10 @@ internal sealed class EtcdClusteringOptionsValidator : IValidateOptions<EtcdClus
         if (options.LeaseTtl < TimeSpan.FromSeconds(1))
         {
             errors.Add("EtcdClusteringOptions.LeaseTtl must be at least 1 second.");
+        }
+        if (options.DefunctSiloRetention < options.LeaseTtl)
+        {
+            errors.Add("EtcdClusteringOptions.DefunctSiloRetention must be at least LeaseTtl.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -150,9 +150,9 @@ public sealed class EtcdOp
     public static EtcdOp Put(string key, ReadOnlyMemory<byte> value, long lease = 0, bool prevKv = false) =>
         new(new RequestOp { RequestPut = new PutRequest { Key = EtcdCompare.Utf8(key), Value = UnsafeByteOperations.UnsafeWrap(value), Lease = lease, PrevKv = prevKv } });
 
-    /// <summary>Reads a key (or a prefix).</summary>
-    public static EtcdOp Get(string key, bool prefix = false) =>
-        new(new RequestOp { RequestRange = EtcdClient.Range(key, new EtcdGetOptions { Prefix = prefix }) });
+    /// <summary>Reads a key (or a prefix); with <paramref name="keysOnly"/>, its revisions without the value.</summary>
+    public static EtcdOp Get(string key, bool prefix = false, bool keysOnly = false) =>
+        new(new RequestOp { RequestRange = EtcdClient.Range(key, new EtcdGetOptions { Prefix = prefix, KeysOnly = keysOnly }) });
 
     /// <summary>Deletes a key (or a prefix).</summary>
     public static EtcdOp Delete(string key, bool prefix = false, bool prevKv = false)

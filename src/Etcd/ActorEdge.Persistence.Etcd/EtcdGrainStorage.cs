@@ -10,7 +10,9 @@ namespace ActorEdge.Persistence.Etcd;
 /// Grain storage in etcd. Each grain state is one key, <c>{prefix}/{grainType}/{key}/{stateName}</c>,
 /// holding the serialized state; its ETag is the key's mod revision. Writes and clears are
 /// transactions guarded by that revision (create revision 0 for a first write), so a stale ETag
-/// changes nothing and throws <see cref="InconsistentStateException"/>.
+/// changes nothing and throws <see cref="InconsistentStateException"/>. Concurrent writes of
+/// different states are combined into shared transactions by an <see cref="EtcdWriteBatcher"/>,
+/// each keeping its own compare.
 /// </summary>
 internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable, IDisposable
 {
@@ -21,6 +23,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     private readonly bool _ownsClient;
     private readonly ILogger _logger;
     private readonly EtcdHistoryCompactor? _compactor;
+    private readonly EtcdWriteBatcher? _batcher;
 
     public EtcdGrainStorage(string name, string keyPrefix, EtcdStorageOptions options, EtcdClient client, bool ownsClient, ILogger logger, TimeProvider timeProvider)
     {
@@ -34,11 +37,18 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         {
             _compactor = new EtcdHistoryCompactor(client, interval, options.CompactionRetainedRevisions, logger, timeProvider);
         }
+        if (options.MaxWritesPerTransaction > 1)
+        {
+            _batcher = new EtcdWriteBatcher(client, options.MaxWritesPerTransaction, options.Client.MaxRequestBytes);
+        }
         LogInformationCreated(logger, name, options.ToString());
     }
 
     /// <summary>The compactor, when compaction is on (its last status gives the db size).</summary>
     internal EtcdHistoryCompactor? Compactor => _compactor;
+
+    /// <summary>The write batcher, when batching is on.</summary>
+    internal EtcdWriteBatcher? Batcher => _batcher;
 
     internal string KeyOf(string stateName, GrainId grainId) => $"{_prefix}/{grainId.Type}/{grainId.Key}/{stateName}";
 
@@ -76,9 +86,31 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
         var key = KeyOf(stateName, grainId);
-        var guard = Guard(key, grainState.ETag, "Write");
+        var expected = ExpectedRevision(key, grainState.ETag, "Write");
         var buffer = new ArrayBufferWriter<byte>(256);
         Serializer.Serialize(grainState.State, buffer);
+        var estimate = EtcdWriteBatcher.EstimateBytes(key, buffer.WrittenCount);
+        if (_batcher is not null && _batcher.Accepts(estimate))
+        {
+            EtcdWriteOutcome outcome;
+            try
+            {
+                outcome = await _batcher.WriteAsync(key, expected, buffer.WrittenMemory, estimate, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EtcdException e)
+            {
+                throw Wrap("write", key, e);
+            }
+            if (!outcome.Succeeded)
+            {
+                throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", outcome.Revision == 0 ? null : FormatEtag(outcome.Revision), grainState.ETag);
+            }
+            grainState.ETag = FormatEtag(outcome.Revision);
+            grainState.RecordExists = true;
+            return;
+        }
+        // Alone: batching is off, or the state is large (it may even be over the request size limit).
+        var guard = Guard(key, expected);
         EtcdTxnResult result;
         try
         {
@@ -105,7 +137,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
         var key = KeyOf(stateName, grainId);
-        var guard = Guard(key, grainState.ETag, "Clear");
+        var guard = Guard(key, ExpectedRevision(key, grainState.ETag, "Clear"));
         var txn = new EtcdTxn().If(guard).Else(EtcdOp.Get(key));
         if (grainState.ETag is not null)
         {
@@ -130,6 +162,10 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_batcher is not null)
+        {
+            await _batcher.DisposeAsync().ConfigureAwait(false);
+        }
         if (_compactor is not null)
         {
             await _compactor.DisposeAsync().ConfigureAwait(false);
@@ -144,18 +180,23 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
 
     internal static string FormatEtag(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 
-    private static EtcdCompare Guard(string key, string? etag, string operation)
+    /// <summary>The mod revision the key must have for the operation to apply; 0: the key must be absent.</summary>
+    private static long ExpectedRevision(string key, string? etag, string operation)
     {
         if (etag is null)
         {
-            return EtcdCompare.CreateRevision(key, EtcdCompareResult.Equal, 0);
+            return 0;
         }
         if (!long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var revision) || revision <= 0)
         {
             throw new InconsistentStateException($"{operation} of {key} refused: '{etag}' is not an ETag of etcd storage (a mod revision)", null, etag);
         }
-        return EtcdCompare.ModRevision(key, EtcdCompareResult.Equal, revision);
+        return revision;
     }
+
+    private static EtcdCompare Guard(string key, long expectedRevision) => expectedRevision == 0
+        ? EtcdCompare.CreateRevision(key, EtcdCompareResult.Equal, 0)
+        : EtcdCompare.ModRevision(key, EtcdCompareResult.Equal, expectedRevision);
 
     private static InconsistentStateException Inconsistent(string operation, string key, EtcdTxnResult result, string? etag)
     {

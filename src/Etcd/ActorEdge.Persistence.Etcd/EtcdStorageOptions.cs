@@ -34,11 +34,20 @@ public sealed class EtcdStorageOptions
     /// </remarks>
     public TimeSpan? CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The most grain-state writes combined into one etcd transaction. Writes that arrive while a
+    /// transaction is in flight go together in the next one, each with its own ETag compare (a stale
+    /// ETag fails only its own write). 1 turns batching off. Must not exceed the server's
+    /// <c>--max-txn-ops</c>; batches also stay under <c>Client.MaxRequestBytes</c>.
+    /// <value>Default 128, etcd's default <c>--max-txn-ops</c>.</value>
+    /// </summary>
+    public int MaxWritesPerTransaction { get; set; } = 128;
+
     /// <summary>How many revisions compaction keeps behind the current one. <value>Default 10000.</value></summary>
     public long CompactionRetainedRevisions { get; set; } = 10_000;
 
     /// <inheritdoc />
-    public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(service id)"}, SerializableReads={SerializableReads}, CompactionInterval={CompactionInterval?.ToString() ?? "off"}, {Client}";
+    public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(service id)"}, SerializableReads={SerializableReads}, CompactionInterval={CompactionInterval?.ToString() ?? "off"}, MaxWritesPerTransaction={MaxWritesPerTransaction}, {Client}";
 }
 
 /// <summary>Checks <see cref="EtcdStorageOptions"/> at silo start.</summary>
@@ -62,6 +71,10 @@ internal sealed class EtcdStorageOptionsValidator : IValidateOptions<EtcdStorage
         if (options.CompactionRetainedRevisions < 1)
         {
             errors.Add($"EtcdStorageOptions.CompactionRetainedRevisions of storage '{name}' must be at least 1.");
+        }
+        if (options.MaxWritesPerTransaction < 1)
+        {
+            errors.Add($"EtcdStorageOptions.MaxWritesPerTransaction of storage '{name}' must be at least 1 (1 turns batching off).");
         }
         if (options.CompactionInterval < TimeSpan.Zero)
         {

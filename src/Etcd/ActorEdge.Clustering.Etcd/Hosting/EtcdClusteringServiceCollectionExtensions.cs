@@ -33,8 +33,9 @@ public static class EtcdClusteringServiceCollectionExtensions
         });
         services.RemoveAll<IMembershipTable>();
         services.RemoveAll<IGrainDirectory>();
-        services.AddSingleton<IMembershipTable>(sp => new EtcdMembershipTable(sp.GetRequiredService<EtcdSiloLease>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IGrainDirectory>(sp => new EtcdGrainDirectory(sp.GetRequiredService<EtcdSiloLease>()));
+        services.AddSingleton<IMembershipTable>(sp => new EtcdMembershipTable(
+            sp.GetRequiredService<EtcdSiloLease>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EtcdClusteringOptions>>().Value.DefunctSiloRetention));
+        services.AddSingleton<IGrainDirectory>(sp => new EtcdGrainDirectory(sp.GetRequiredService<EtcdSiloLease>(), sp.GetRequiredService<IOptions<EtcdClusteringOptions>>().Value.WatchDirectory));
         return services;
     }
 }

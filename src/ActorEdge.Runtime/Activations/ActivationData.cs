@@ -50,6 +50,8 @@ internal sealed partial class ActivationData : IGrainContext
     private readonly SendOrPostCallback _receive;
     private Dictionary<(SiloAddress?, long), ResponseSink>? _cancelable;
     private object? _grain;
+    /// <summary>Where requests go when this activation lost the registration race.</summary>
+    private SiloAddress? _forwardTo;
     private int _running;
     private bool _deactivateWhenIdle;
     private DeactivationReason _deactivationReason;
@@ -222,6 +224,9 @@ internal sealed partial class ActivationData : IGrainContext
     {
         switch (State)
         {
+            case ActivationState.Invalid when _forwardTo is { } winner:
+                _runtime.Router.Forward(message, winner, "another activation is registered");
+                return;
             case ActivationState.Invalid:
                 _runtime.Router.Reroute(message, "the activation was deactivated");
                 return;
@@ -427,6 +432,7 @@ internal sealed partial class ActivationData : IGrainContext
         if (!winner.Equals(Address))
         {
             // Another silo won the registration race: this activation never existed.
+            _forwardTo = winner.Silo;
             State = ActivationState.Invalid;
             _runtime.Catalog.Remove(this);
             while (_waiting.TryDequeue(out var item))

@@ -187,7 +187,16 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
     /// </summary>
     protected void Retarget(Message request, SiloAddress? target)
     {
-        if (!request.IsOneWay && _pending.TryGetValue(request.CorrelationId, out var callback))
+        if (!request.IsOneWay)
+        {
+            Retarget(request.CorrelationId, target);
+        }
+    }
+
+    /// <summary>Records that the request of pending call <paramref name="correlationId"/> now runs (or goes) at <paramref name="target"/>.</summary>
+    protected void Retarget(long correlationId, SiloAddress? target)
+    {
+        if (_pending.TryGetValue(correlationId, out var callback))
         {
             callback.TargetSilo = target;
         }

@@ -3,6 +3,7 @@ using ActorEdge.Hosting;
 using ActorEdge.Placement;
 using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Runtime.Messaging;
+using ActorEdge.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace ActorEdge.Runtime.Calls;
@@ -106,10 +107,7 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         {
             return;
         }
-        if ((request.Flags & MessageFlags.FromCache) != 0 && request.SendingSilo is { } sender && !runtime.Local.IsLocal(sender))
-        {
-            runtime.MessageCenter.Send(new Message { Kind = MessageKind.CacheInvalidation, TargetGrain = request.TargetGrain, SendingSilo = runtime.Local.Address, TargetSilo = sender });
-        }
+        NotifySender(request, target);
         request.TargetSilo = target;
         runtime.MessageCenter.Send(request);
     }
@@ -122,17 +120,73 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     public void ForwardMigrated(Message request, SiloAddress target)
     {
         ActorEdgeInstruments.MessagesForwarded.Add(1);
-        if ((request.Flags & MessageFlags.FromCache) != 0 && request.SendingSilo is { } sender && !runtime.Local.IsLocal(sender))
-        {
-            runtime.MessageCenter.Send(new Message { Kind = MessageKind.CacheInvalidation, TargetGrain = request.TargetGrain, SendingSilo = runtime.Local.Address, TargetSilo = sender });
-        }
-        if (runtime.Local.IsLocal(request.SendingSilo))
-        {
-            // Our own call: its fate now depends on the new silo.
-            Retarget(request, target);
-        }
+        NotifySender(request, target);
         request.TargetSilo = target;
         runtime.MessageCenter.Send(request);
+    }
+
+    /// <summary>
+    /// Tells the caller where its forwarded request went: its directory cache is corrected, and its
+    /// pending call now depends on <paramref name="target"/>, not on this silo (whose death must not
+    /// fail a call that runs elsewhere).
+    /// </summary>
+    private void NotifySender(Message request, SiloAddress target)
+    {
+        if (runtime.Local.IsLocal(request.SendingSilo))
+        {
+            Retarget(request, target);
+            return;
+        }
+        if (request.SendingSilo is not { } sender)
+        {
+            return;
+        }
+        PooledBuffer? payload = null;
+        if (!request.IsOneWay)
+        {
+            payload = new PooledBuffer(32);
+            var writer = new Writer(payload);
+            MessageSerializer.WriteSilo(ref writer, 1, target);
+            writer.Commit();
+        }
+        runtime.MessageCenter.Send(new Message
+        {
+            Kind = MessageKind.CacheInvalidation,
+            TargetGrain = request.TargetGrain,
+            CorrelationId = request.IsOneWay ? 0 : request.CorrelationId,
+            SendingSilo = runtime.Local.Address,
+            TargetSilo = sender,
+            Payload = payload,
+        });
+    }
+
+    /// <summary>Handles a forwarding notice: drops the stale cache entry and moves the pending call to where its request went.</summary>
+    public void OnForwarded(Message notice)
+    {
+        runtime.Locator.Invalidate(notice.TargetGrain);
+        if (notice.CorrelationId != 0 && notice.Payload is not null)
+        {
+            try
+            {
+                var reader = new Reader(notice.PayloadSpan);
+                while (reader.TryReadFieldHeader(out var field, out var wireType))
+                {
+                    if (field == 1)
+                    {
+                        Retarget(notice.CorrelationId, MessageSerializer.ReadSilo(ref reader, wireType));
+                    }
+                    else
+                    {
+                        reader.SkipField(wireType);
+                    }
+                }
+            }
+            catch (SerializationException e)
+            {
+                LogDebugDropped(runtime.Logger, notice.Kind, notice.SendingSilo!, e.Message);
+            }
+        }
+        notice.ReleasePayload();
     }
 
     /// <summary>Called when a request could not be delivered to <paramref name="target"/> at all (connecting failed).</summary>
@@ -216,10 +270,10 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         {
             TrackTarget(callback, target);
         }
-        else if (runtime.Local.IsLocal(request.SendingSilo))
+        else
         {
-            // A request of ours sent again (rerouted): move its pending call to the new target.
-            Retarget(request, target);
+            // A request sent again (rerouted): its caller's pending call now depends on the new target.
+            NotifySender(request, target);
         }
     }
 

@@ -200,7 +200,10 @@ internal sealed partial class SiloRuntime
                 Catalog.CancelRequest(message);
                 break;
             case MessageKind.CacheInvalidation:
-                _locator?.Invalidate(message.TargetGrain);
+                if (_locator is not null)
+                {
+                    Router.OnForwarded(message);
+                }
                 break;
         }
     }

@@ -277,6 +277,7 @@ internal sealed partial class ActivationData : IGrainContext
         _running++;
         _lastActiveTimestamp = _runtime.TimeProvider.GetTimestamp();
         RequestContext.Import(message.RequestContext);
+        Edge.CallOrigin.Set(message.OriginNode);
         var sink = new ResponseSink(this, message);
         ValueTask pending;
         if (!ClassInfo.Invokers.TryGetValue(message.InterfaceId, out var invoker))
@@ -358,6 +359,7 @@ internal sealed partial class ActivationData : IGrainContext
     {
         _running++;
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         Task tick;
         try
         {
@@ -413,6 +415,7 @@ internal sealed partial class ActivationData : IGrainContext
     private async Task ActivateAsync()
     {
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         GrainAddress winner;
         try
         {
@@ -532,6 +535,7 @@ internal sealed partial class ActivationData : IGrainContext
     private async Task FinishDeactivationAsync()
     {
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         try
         {
             if (_grain is Grain grain)

@@ -278,6 +278,7 @@ internal sealed partial class ActivationData : IGrainContext
         _lastActiveTimestamp = _runtime.TimeProvider.GetTimestamp();
         RequestContext.Import(message.RequestContext);
         Edge.CallOrigin.Set(message.OriginNode);
+        RecordCallOrigin(message.OriginNode);
         var sink = new ResponseSink(this, message);
         ValueTask pending;
         if (!ClassInfo.Invokers.TryGetValue(message.InterfaceId, out var invoker))

@@ -56,3 +56,19 @@ public sealed class PreferLocalPlacementAttribute() : PlacementAttribute(PreferL
 
 /// <summary>Uses <see cref="HashBasedPlacement"/>.</summary>
 public sealed class HashBasedPlacementAttribute() : PlacementAttribute(HashBasedPlacement.Instance);
+
+/// <summary>
+/// Places new activations on a silo of the edge node where the triggering call entered the
+/// cluster; else on a silo of the nearest node by the configured latency matrix; else locally.
+/// </summary>
+public sealed class EdgePlacement : PlacementStrategy
+{
+    /// <summary>The instance.</summary>
+    public static EdgePlacement Instance { get; } = new();
+
+    /// <inheritdoc />
+    public override string Name => "edge";
+}
+
+/// <summary>Uses <see cref="EdgePlacement"/>.</summary>
+public sealed class EdgePlacementAttribute() : PlacementAttribute(EdgePlacement.Instance);

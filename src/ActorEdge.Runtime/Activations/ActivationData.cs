@@ -282,6 +282,8 @@ internal sealed partial class ActivationData : IGrainContext
         _running++;
         _lastActiveTimestamp = _runtime.TimeProvider.GetTimestamp();
         RequestContext.Import(message.RequestContext);
+        Edge.CallOrigin.Set(message.OriginNode);
+        RecordCallOrigin(message.OriginNode);
         var sink = new ResponseSink(this, message);
         ValueTask pending;
         if (!ClassInfo.Invokers.TryGetValue(message.InterfaceId, out var invoker))
@@ -363,6 +365,7 @@ internal sealed partial class ActivationData : IGrainContext
     {
         _running++;
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         Task tick;
         try
         {
@@ -418,6 +421,7 @@ internal sealed partial class ActivationData : IGrainContext
     private async Task ActivateAsync()
     {
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         GrainAddress winner;
         try
         {
@@ -538,6 +542,7 @@ internal sealed partial class ActivationData : IGrainContext
     private async Task FinishDeactivationAsync()
     {
         RequestContext.Import(null);
+        Edge.CallOrigin.Set(null);
         try
         {
             if (_grain is Grain grain)

@@ -228,6 +228,8 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
     {
         message.SendingSilo = LocalSilo;
         message.RequestContext = RequestContext.Export();
+        // A call made inside a turn comes from where the request being served came from.
+        message.OriginNode ??= Edge.CallOrigin.Current;
         message.TraceParent = Activity.Current?.Id;
         var timeout = message.Timeout ?? Options.ResponseTimeout;
         message.TimeToLiveMs = (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue);

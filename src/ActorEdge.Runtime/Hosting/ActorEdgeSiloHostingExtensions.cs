@@ -42,6 +42,7 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddOptions<GrainCollectionOptions>().ValidateOnStart();
         services.AddOptions<ClusterMembershipOptions>().ValidateOnStart();
         services.AddOptions<MigrationOptions>().ValidateOnStart();
+        services.AddOptions<EdgeOptions>();
         services.AddSingleton<SiloOptionsValidator>();
         services.AddSingleton<IValidateOptions<SiloOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
         services.AddSingleton<IValidateOptions<MessagingOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
@@ -59,6 +60,8 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddKeyedSingleton<IPlacementDirector, RandomPlacementDirector>(typeof(RandomPlacement));
         services.AddKeyedSingleton<IPlacementDirector, PreferLocalPlacementDirector>(typeof(PreferLocalPlacement));
         services.AddKeyedSingleton<IPlacementDirector, HashBasedPlacementDirector>(typeof(HashBasedPlacement));
+        services.AddSingleton<ActorEdge.Runtime.Edge.IEdgeTopology>(sp => sp.GetRequiredService<SiloRuntime>().EdgeTopology);
+        services.AddKeyedSingleton<IPlacementDirector>(typeof(EdgePlacement), (sp, _) => new EdgePlacementDirector(sp.GetRequiredService<ActorEdge.Runtime.Edge.IEdgeTopology>()));
 
         configure(new SiloBuilder(services, configuration));
 

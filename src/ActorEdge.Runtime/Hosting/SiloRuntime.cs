@@ -66,6 +66,9 @@ internal sealed partial class SiloRuntime
         Router = new SiloCallRouter(this, messagingOptions.Value, timeProvider);
         Catalog = new Activations.Catalog(this, CollectionOptions);
         _migration = new MigrationService(this, migrationOptions.Value);
+        EdgeTopology = new Edge.EdgeTopology(
+            services.GetService<IOptions<EdgeOptions>>()?.Value ?? new EdgeOptions(),
+            () => _membership is { } membership ? membership.Snapshot.Active : []);
     }
 
     public IServiceProvider Services { get; }
@@ -98,6 +101,9 @@ internal sealed partial class SiloRuntime
     public PlacementService Placement => _placement ?? throw NotStarted();
 
     public MigrationService Migration => _migration;
+
+    /// <summary>Latencies between edge nodes and the node of each silo.</summary>
+    public Edge.EdgeTopology EdgeTopology { get; }
 
     public PeerIdentity Identity { get; private set; } = null!;
 

@@ -59,3 +59,54 @@ internal sealed class HashBasedPlacementDirector : IPlacementDirector
         return silos[(int)(target.GrainId.StableHashCode % (uint)silos.Count)];
     }
 }
+
+/// <summary>
+/// Places on a silo of the call's origin node, else on the nearest node's silos by latency, else
+/// locally. Among several silos of the chosen node, the grain id's stable hash picks one.
+/// </summary>
+internal sealed class EdgePlacementDirector(ActorEdge.Runtime.Edge.IEdgeTopology topology) : IPlacementDirector
+{
+    public SiloAddress OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var silos = context.GetCompatibleSilos(target);
+        var origin = target.OriginNode ?? topology.NodeOf(context.LocalSilo);
+        if (origin is null)
+        {
+            return PreferLocal(silos, context.LocalSilo);
+        }
+        var ranked = topology.NearestSilos(origin, silos);
+        var best = ranked[0];
+        var bestNode = topology.NodeOf(best);
+        if (bestNode is null)
+        {
+            return PreferLocal(silos, context.LocalSilo);
+        }
+        // Prefer the local silo when it ties with the best; else spread by hash among the tied.
+        var tied = new List<SiloAddress>();
+        var bestLatency = topology.Latency(origin, bestNode);
+        foreach (var silo in ranked)
+        {
+            if (topology.NodeOf(silo) is { } node && topology.Latency(origin, node) == bestLatency)
+            {
+                if (silo.Equals(context.LocalSilo))
+                {
+                    return silo;
+                }
+                tied.Add(silo);
+            }
+        }
+        return tied[(int)(target.GrainId.StableHashCode % (uint)tied.Count)];
+    }
+
+    private static SiloAddress PreferLocal(IReadOnlyList<SiloAddress> silos, SiloAddress local)
+    {
+        foreach (var silo in silos)
+        {
+            if (silo.Equals(local))
+            {
+                return silo;
+            }
+        }
+        return silos[0];
+    }
+}

@@ -1,0 +1,62 @@
+namespace ActorEdge.Hosting;
+
+/// <summary>
+/// The edge topology: measured or configured round-trip latencies between edge nodes
+/// (<see cref="SiloOptions.NodeName"/>), used by edge placement and follow-the-caller migration.
+/// </summary>
+public sealed class EdgeOptions
+{
+    /// <summary>
+    /// Latencies in milliseconds: <c>Latencies[a][b]</c> is the latency from node <c>a</c> to node
+    /// <c>b</c>. A pair given in one direction only is taken as symmetric.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, double>> Latencies { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The latency of a pair of distinct nodes the matrix does not name. <value>Default 100 ms.</value></summary>
+    public double DefaultLatencyMs { get; set; } = 100;
+
+    /// <summary>Sets the latency between two nodes, both directions.</summary>
+    public EdgeOptions SetLatency(string nodeA, string nodeB, double milliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(nodeA);
+        ArgumentNullException.ThrowIfNull(nodeB);
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        Row(nodeA)[nodeB] = milliseconds;
+        Row(nodeB)[nodeA] = milliseconds;
+        return this;
+    }
+
+    /// <summary>Follow-the-caller: activations of edge-placed grains move towards the node most of their calls come from.</summary>
+    public FollowTheCallerOptions FollowTheCaller { get; } = new();
+
+    private Dictionary<string, double> Row(string node)
+    {
+        if (!Latencies.TryGetValue(node, out var row))
+        {
+            Latencies[node] = row = new Dictionary<string, double>(StringComparer.Ordinal);
+        }
+        return row;
+    }
+}
+
+/// <summary>When an edge-placed activation migrates towards its callers.</summary>
+public sealed class FollowTheCallerOptions
+{
+    /// <summary>Whether activations of <c>[EdgePlacement]</c> grains follow their callers. <value>Default false.</value></summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>How many recent call origins an activation remembers. <value>Default 16.</value></summary>
+    public int WindowSize { get; set; } = 16;
+
+    /// <summary>
+    /// The share of the window that must come from one other node before moving there; above 0.5
+    /// so that two alternating callers never win a majority each in turn. <value>Default 0.75.</value>
+    /// </summary>
+    public double MajorityFraction { get; set; } = 0.75;
+
+    /// <summary>The smallest latency gain (ms, current node to the callers' node minus zero) worth a move. <value>Default 10 ms.</value></summary>
+    public double MinLatencyGainMs { get; set; } = 10;
+
+    /// <summary>How long after activation or a migration an activation stays put. <value>Default 30 seconds.</value></summary>
+    public TimeSpan CoolDown { get; set; } = TimeSpan.FromSeconds(30);
+}

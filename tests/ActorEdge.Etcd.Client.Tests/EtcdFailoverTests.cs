@@ -105,7 +105,15 @@ public sealed class EtcdFailoverTests(ThreeMemberFixture etcd) : IClassFixture<T
         await using var client = etcd.Cluster.CreateClient();
 
         var added = await client.MemberAddAsync([new Uri("http://127.0.0.1:1")], isLearner: true);
+        // etcd 3.4 answers MemberList from whichever member serves it, which may not have applied
+        // the configuration change yet: wait (bounded) until the list shows it.
         var withLearner = await client.MemberListAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (withLearner.Count != 4 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            withLearner = await client.MemberListAsync();
+        }
         var afterRemove = await client.MemberRemoveAsync(added.Id);
 
         Assert.True(added.IsLearner);

@@ -60,3 +60,40 @@ public sealed class FollowTheCallerOptions
     /// <summary>How long after activation or a migration an activation stays put. <value>Default 30 seconds.</value></summary>
     public TimeSpan CoolDown { get; set; } = TimeSpan.FromSeconds(30);
 }
+
+internal sealed class EdgeOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<EdgeOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EdgeOptions options)
+    {
+        var errors = new List<string>();
+        if (options.DefaultLatencyMs < 0)
+        {
+            errors.Add("EdgeOptions.DefaultLatencyMs must not be negative.");
+        }
+        foreach (var (from, row) in options.Latencies)
+        {
+            foreach (var (to, latency) in row)
+            {
+                if (latency < 0 || double.IsNaN(latency))
+                {
+                    errors.Add($"EdgeOptions.Latencies[{from}][{to}] must be a non-negative number of milliseconds.");
+                }
+            }
+        }
+        var follow = options.FollowTheCaller;
+        if (follow.WindowSize < 1)
+        {
+            errors.Add("EdgeOptions.FollowTheCaller.WindowSize must be at least 1.");
+        }
+        if (follow.MajorityFraction is <= 0.5 or > 1)
+        {
+            // At or below one half, two alternating callers could each hold a majority in turn: ping-pong.
+            errors.Add($"EdgeOptions.FollowTheCaller.MajorityFraction must be in (0.5, 1], not {follow.MajorityFraction}.");
+        }
+        if (follow.MinLatencyGainMs < 0 || follow.CoolDown < TimeSpan.Zero)
+        {
+            errors.Add("EdgeOptions.FollowTheCaller: MinLatencyGainMs and CoolDown must not be negative.");
+        }
+        return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -42,7 +42,8 @@ public static class ActorEdgeSiloHostingExtensions
         services.AddOptions<GrainCollectionOptions>().ValidateOnStart();
         services.AddOptions<ClusterMembershipOptions>().ValidateOnStart();
         services.AddOptions<MigrationOptions>().ValidateOnStart();
-        services.AddOptions<EdgeOptions>();
+        services.AddOptions<EdgeOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
         services.AddSingleton<SiloOptionsValidator>();
         services.AddSingleton<IValidateOptions<SiloOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());
         services.AddSingleton<IValidateOptions<MessagingOptions>>(sp => sp.GetRequiredService<SiloOptionsValidator>());

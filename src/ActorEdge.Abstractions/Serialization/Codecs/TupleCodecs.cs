@@ -7,48 +7,23 @@ namespace ActorEdge.Serialization;
 /// </remarks>
 public sealed class KeyValuePairCodec<TKey, TValue> : IFieldCodec<KeyValuePair<TKey, TValue>>
 {
-    private readonly IFieldCodec<TKey> _key;
-    private readonly IFieldCodec<TValue> _value;
+    // A pair and a two-item tuple share their wire format: one codec serves both.
+    private readonly ValueTupleCodec<TKey, TValue> _pair;
 
     /// <summary>Creates the codec from the codecs of the key and the value.</summary>
     public KeyValuePairCodec(IFieldCodec<TKey> key, IFieldCodec<TValue> value)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        _key = key;
-        _value = value;
+        _pair = new ValueTupleCodec<TKey, TValue>(key, value);
     }
 
     /// <inheritdoc />
-    public void Write(ref Writer writer, uint fieldId, KeyValuePair<TKey, TValue> value)
-    {
-        writer.WriteStartObject(fieldId);
-        _key.Write(ref writer, 1, value.Key);
-        _value.Write(ref writer, 2, value.Value);
-        writer.WriteEndObject();
-    }
+    public void Write(ref Writer writer, uint fieldId, KeyValuePair<TKey, TValue> value) =>
+        _pair.Write(ref writer, fieldId, (value.Key, value.Value));
 
     /// <inheritdoc />
     public KeyValuePair<TKey, TValue> Read(ref Reader reader, WireType wireType)
     {
-        reader.EnterObject(wireType);
-        TKey key = default!;
-        TValue value = default!;
-        while (reader.TryReadFieldHeader(out var fieldId, out var fieldType))
-        {
-            switch (fieldId)
-            {
-                case 1:
-                    key = _key.Read(ref reader, fieldType);
-                    break;
-                case 2:
-                    value = _value.Read(ref reader, fieldType);
-                    break;
-                default:
-                    CodecHelpers.SkipField(ref reader, fieldType);
-                    break;
-            }
-        }
+        var (key, value) = _pair.Read(ref reader, wireType);
         return new KeyValuePair<TKey, TValue>(key, value);
     }
 }

@@ -73,6 +73,11 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
 
     public void RecordMetrics(string grainType)
     {
+        // Nobody listening (the common case without an exporter): skip the tags and the method-name lookup.
+        if (!ActorEdgeInstruments.CallsReceived.Enabled && !ActorEdgeInstruments.CallDuration.Enabled)
+        {
+            return;
+        }
         var elapsed = activation.Runtime.TimeProvider.GetElapsedTime(_startTimestamp).TotalMilliseconds;
         var tags = new TagList
         {

@@ -1,0 +1,77 @@
+namespace ActorEdge;
+
+/// <summary>
+/// Where a grain's state lives, and so what moves when the grain migrates (DESIGN.md §7). A grain
+/// class chooses one with <see cref="MigrationStrategyAttribute"/>; a cluster may set a default.
+/// A persistent state declared without a storage name then uses the storage provider registered
+/// under the strategy's name (<c>"Centralized"</c>, <c>"Reactive"</c>, <c>"Proactive"</c>).
+/// </summary>
+public enum MigrationStrategy
+{
+    /// <summary>State in one central store (Redis, one etcd): only compute moves.</summary>
+    Centralized = 1,
+
+    /// <summary>State on the node hosting the grain (NodeLocal, a node's etcd): the stored record moves with the grain.</summary>
+    Reactive = 2,
+
+    /// <summary>State replicated on every candidate node (etcd member per node, CRDT replicas): only compute moves.</summary>
+    Proactive = 3,
+}
+
+/// <summary>Chooses the <see cref="MigrationStrategy"/> of a grain class (inherited by subclasses).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = true)]
+public sealed class MigrationStrategyAttribute(MigrationStrategy strategy) : Attribute
+{
+    /// <summary>The strategy.</summary>
+    public MigrationStrategy Strategy { get; } = strategy;
+}
+
+/// <summary>One persistent state of a migrating grain, as a storage provider sees it.</summary>
+/// <param name="GrainId">The grain.</param>
+/// <param name="StateName">The state's name within the grain.</param>
+/// <param name="ETag">The state's version as the source activation last read or wrote it (null: no record).</param>
+/// <param name="Source">The silo the grain leaves.</param>
+/// <param name="Target">The silo the grain moves to.</param>
+/// <param name="TargetNode">The target silo's edge node (null when the source does not know it).</param>
+public sealed record StateMigration(GrainId GrainId, string StateName, string? ETag, SiloAddress Source, SiloAddress Target, string? TargetNode);
+
+/// <summary>
+/// Implemented by a storage provider (an <see cref="IGrainStorage"/>) whose records take part in
+/// live migration. The runtime calls it once per persistent state of a migrating activation that
+/// uses the provider, in this order:
+/// <list type="number">
+/// <item><see cref="ExportAsync"/> on the source, after <c>OnDeactivateAsync</c>: make the stored
+/// record durable and return what the target needs (the record with its version, a causal
+/// context), or prepare the target's node (move the etcd leader there).</item>
+/// <item><see cref="ImportAsync"/> on the target, before the directory moves to it: store what
+/// the source sent, or wait until the local replica has caught up. Throwing refuses the
+/// hand-over: the grain stays with the source's copy, which nothing has removed.</item>
+/// <item><see cref="CompleteAsync"/> on the source, once the target has confirmed: drop the
+/// source's copy.</item>
+/// </list>
+/// Each step is measured as a migration component with the name the provider gives it.
+/// </summary>
+public interface IGrainStorageMigration
+{
+    /// <summary>
+    /// Whether the stored record itself travels (Reactive): the in-memory state is then not handed
+    /// over, and the target activation reads the imported record from its own store. When false,
+    /// the in-memory state travels with its ETag, which must stay valid at the target.
+    /// </summary>
+    bool TransfersRecord { get; }
+
+    /// <summary>The migration component <see cref="ExportAsync"/> is measured as (for example "flush", "leader-move").</summary>
+    string ExportComponent { get; }
+
+    /// <summary>The migration component <see cref="ImportAsync"/> is measured as (for example "import", "catch-up").</summary>
+    string ImportComponent { get; }
+
+    /// <summary>Source side: returns the bytes <see cref="ImportAsync"/> gets on the target (empty for none).</summary>
+    Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken);
+
+    /// <summary>Target side: takes what <see cref="ExportAsync"/> returned; completes once the target may activate the grain.</summary>
+    Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken);
+
+    /// <summary>Source side, after the target confirmed: removes what the source no longer owns.</summary>
+    Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken);
+}

@@ -170,7 +170,7 @@ internal sealed partial class ClientCallRuntime : GrainCallRuntime, IConnectionH
                     var endpoint = _gateways[(_nextGateway + i) % _gateways.Count];
                     try
                     {
-                        var connection = await Connection.ConnectAsync(endpoint, _identity, Options.MaxMessageSize, Options.ConnectTimeout, _logger, _ => this, cancellationToken).ConfigureAwait(false);
+                        var connection = await Connection.ConnectAsync(_options.GatewayEndpointResolver?.Invoke(endpoint) ?? endpoint, _identity, Options.MaxMessageSize, Options.ConnectTimeout, _logger, _ => this, cancellationToken).ConfigureAwait(false);
                         _gateway = connection;
                         _nextGateway = (_nextGateway + i + 1) % _gateways.Count;
                         await LoadManifestAsync(connection.Peer!.Silo!).ConfigureAwait(false);

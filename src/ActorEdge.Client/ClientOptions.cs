@@ -24,6 +24,13 @@ public sealed class ClientOptions
     /// <summary>How long to keep trying the gateways when none answers, before calls fail. <value>Default 30 seconds.</value></summary>
     public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The endpoint to dial for a gateway (given or learned), for routing the client's connection
+    /// through something in between (the TestingHost's delaying proxy emulating an edge link).
+    /// <value>Default null: dial the gateway's endpoint.</value>
+    /// </summary>
+    public Func<IPEndPoint, IPEndPoint>? GatewayEndpointResolver { get; set; }
+
     /// <summary>The edge node of this client, sent to gateways for placement near it. <value>Default: NODE_NAME, else none.</value></summary>
     public string? NodeName { get; set; } = Environment.GetEnvironmentVariable("NODE_NAME");
 }

@@ -14,7 +14,7 @@ namespace ActorEdge.TestingHost;
 /// A cluster of real silos in this process, talking over loopback TCP, with a client connected
 /// to their gateways. Silos can be added, stopped gracefully and killed abruptly at run time.
 /// </summary>
-public sealed class TestCluster : IAsyncDisposable
+public sealed partial class TestCluster : IAsyncDisposable
 {
     private readonly TestClusterOptions _options;
     private readonly List<SiloHandle> _silos = [];
@@ -62,6 +62,12 @@ public sealed class TestCluster : IAsyncDisposable
         foreach (var silo in ActiveSilos)
         {
             options.Gateways.Add(silo.Address.Endpoint);
+        }
+        if (_options.EmulatedEdge is { } edge)
+        {
+            var node = edge.ClientNode ?? edge.SiloNode(0);
+            options.NodeName = node;
+            options.GatewayEndpointResolver = endpoint => ClientLinkTo(node, endpoint).EndPoint;
         }
         configure?.Invoke(options);
         return ClusterClient.ConnectAsync(options);
@@ -160,7 +166,10 @@ public sealed class TestCluster : IAsyncDisposable
             }
             silo.Host.Dispose();
         }
+        await DisposeLinksAsync().ConfigureAwait(false);
     }
+
+    private string NodeOf(int index) => _options.EmulatedEdge is { } edge ? edge.SiloNode(index) : _options.NodeName(index);
 
     private async Task<SiloHandle> StartSiloAsync()
     {
@@ -187,9 +196,18 @@ public sealed class TestCluster : IAsyncDisposable
             silo.Configure<SiloOptions>(o =>
             {
                 o.ListenAddress = IPAddress.Loopback;
-                o.NodeName = _options.NodeName(index);
+                o.NodeName = NodeOf(index);
                 o.SiloName = $"silo-{index}";
             });
+            if (_options.EmulatedEdge is { } edge)
+            {
+                // The port is chosen before the start, so that the link to this silo knows its node
+                // as soon as any silo learns of it.
+                var port = ReserveEndpoint(index);
+                silo.Configure<SiloOptions>(o => o.Port = port);
+                silo.Configure<MessagingOptions>(o => o.SiloEndpointResolver = target => SiloLinkTo(index, target.Endpoint).EndPoint);
+                silo.Configure<EdgeOptions>(o => edge.ApplyTo(o, EmulatedNodes(index)));
+            }
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.HeartbeatPeriod = TimeSpan.FromMilliseconds(200);

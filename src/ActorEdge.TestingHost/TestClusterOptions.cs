@@ -29,5 +29,12 @@ public sealed class TestClusterOptions
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
     /// <summary>Edge node name of the silo with the given index. <value>Default "node-{index}".</value></summary>
+    /// <remarks>Ignored when <see cref="EmulatedEdge"/> is set: its <see cref="EmulatedEdgeOptions.SiloNode"/> names the nodes.</remarks>
     public Func<int, string> NodeName { get; set; } = index => $"node-{index}";
+
+    /// <summary>
+    /// Emulated edge links: when set, silo-to-silo and client-to-gateway connections go through
+    /// delaying proxies with the delays of their nodes. <value>Default null: direct loopback connections.</value>
+    /// </summary>
+    public EmulatedEdgeOptions? EmulatedEdge { get; set; }
 }

@@ -51,6 +51,19 @@ public sealed class MessagingOptions
 
     /// <summary>How many times a request may be forwarded between silos before it fails. <value>Default 3.</value></summary>
     public int MaxForwardCount { get; set; } = 3;
+
+    /// <summary>
+    /// The endpoint to dial for a remote silo, for routing silo links through something in between
+    /// (the TestingHost's delaying proxy emulating edge links). <value>Default null: dial the silo's
+    /// advertised endpoint.</value>
+    /// </summary>
+    /// <remarks>
+    /// Called once per outbound connection, never per message. The silo is still identified by its
+    /// advertised <see cref="SiloAddress"/>, which the handshake checks. A silo whose connection is
+    /// lost is declared dead at once only when its endpoint refuses connections; a proxy in between
+    /// accepts them, so a silo that died behind one is declared dead by missed heartbeats instead.
+    /// </remarks>
+    public Func<SiloAddress, IPEndPoint>? SiloEndpointResolver { get; set; }
 }
 
 /// <summary>When idle activations are collected.</summary>

@@ -224,7 +224,8 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         {
             throw new SiloUnavailableException($"Silo {target} is dead.");
         }
-        var connection = await Connection.ConnectAsync(target.Endpoint, runtime.Identity, options.MaxMessageSize, options.ConnectTimeout, logger, _ => this, _stopping.Token).ConfigureAwait(false);
+        var endpoint = options.SiloEndpointResolver?.Invoke(target) ?? target.Endpoint;
+        var connection = await Connection.ConnectAsync(endpoint, runtime.Identity, options.MaxMessageSize, options.ConnectTimeout, logger, _ => this, _stopping.Token).ConfigureAwait(false);
         var peer = connection.Peer!.Silo!;
         if (target.Generation != 0 && !peer.Equals(target))
         {

@@ -50,6 +50,7 @@ public sealed class DelayingProxy : IAsyncDisposable
     private volatile int _cut = -1;
     private long _droppedBytes;
     private Task? _acceptLoop;
+    private int _disposed;
 
     /// <summary>Creates a proxy to <paramref name="target"/>; it listens once <see cref="Start"/> is called.</summary>
     public DelayingProxy(IPEndPoint target, LinkProfile upstream = default, LinkProfile downstream = default, TimeProvider? timeProvider = null)
@@ -119,9 +120,13 @@ public sealed class DelayingProxy : IAsyncDisposable
     /// <summary>Restores the link: new bytes and connections flow again (bytes dropped meanwhile are lost).</summary>
     public void Heal() => _cut = -1;
 
-    /// <summary>Stops listening and closes every connection.</summary>
+    /// <summary>Stops listening and closes every connection (again: nothing).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         _stop.Cancel();
         _listener.Stop();
         Pipe[] open;

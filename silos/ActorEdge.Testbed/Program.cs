@@ -1,10 +1,16 @@
 // The local multi-node edge demo: three silo processes on this machine, one per emulated edge
 // node, clustered with development clustering (no external service), driven by a client.
+// `-- thesis` and `-- thesis-sweep` run the migration benchmarks instead (Thesis/, docs/benchmarks-migration.md).
 using System.Diagnostics;
 using ActorEdge.Client;
 using ActorEdge.Hosting;
 using ActorEdge.Samples;
 using ActorEdge.Testbed;
+
+if (ActorEdge.Testbed.Thesis.ThesisCommand.Handles(args))
+{
+    return await ActorEdge.Testbed.Thesis.ThesisCommand.RunAsync(args);
+}
 
 var options = DemoOptions.Parse(args);
 var logDirectory = Path.Combine(Path.GetTempPath(), $"actoredge-demo-{Environment.ProcessId}");

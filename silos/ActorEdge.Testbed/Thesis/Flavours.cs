@@ -1,0 +1,152 @@
+using System.Net;
+using ActorEdge.Etcd.Testing;
+using ActorEdge.Hosting;
+using ActorEdge.Redis.Testing;
+using ActorEdge.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorEdge.Testbed.Thesis;
+
+/// <summary>
+/// A store deployment for one run: how each silo reaches its state, and the processes to stop
+/// afterwards. <see cref="ConfigureSilo"/> runs while the cluster builds each silo.
+/// </summary>
+internal sealed class FlavourDeployment(string description, Action<ISiloBuilder, int, TestCluster> configureSilo, Func<ValueTask>? stop = null) : IAsyncDisposable
+{
+    public string Description { get; } = description;
+
+    public void ConfigureSilo(ISiloBuilder silo, int index, TestCluster cluster) => configureSilo(silo, index, cluster);
+
+    public ValueTask DisposeAsync() => stop?.Invoke() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// One way to keep the producer's and consumer's state: a strategy (which grain classes run) and
+/// a store flavour. <paramref name="Binary"/> is the program the flavour needs on PATH (null:
+/// none); <paramref name="Pending"/> says why a flavour cannot run yet (its provider is missing).
+/// </summary>
+internal sealed record Flavour(
+    string Name,
+    MigrationStrategy Strategy,
+    string StateHome,
+    string? Binary,
+    Func<Topology, Task<FlavourDeployment>>? DeployAsync,
+    string? Pending = null);
+
+/// <summary>The emulated edge of the scenario: nodes, delays, where the central store lives.</summary>
+internal sealed record Topology(string[] SiloNodes, string StoreNode, double InterNodeMs, double IntraNodeMs, long InterNodeBytesPerSecond)
+{
+    /// <summary>THESIS.md §1's final scenario: three nodes 10 ms apart, 1 ms inside a node, the central store on a separate host.</summary>
+    public static Topology Thesis(long bytesPerSecond = 0) => new(["node-1", "node-2", "node-3"], "cloud", 10, 1, bytesPerSecond);
+
+    public EmulatedEdgeOptions ToEdgeOptions()
+    {
+        var edge = new EmulatedEdgeOptions
+        {
+            SiloNode = index => SiloNodes[index % SiloNodes.Length],
+            ClientNode = SiloNodes[0],
+            IntraNodeDelayMs = IntraNodeMs,
+            DefaultDelayMs = InterNodeMs,
+            InterNodeBytesPerSecond = InterNodeBytesPerSecond,
+        };
+        foreach (var node in SiloNodes)
+        {
+            edge.SetDelay(node, StoreNode, InterNodeMs);
+        }
+        return edge;
+    }
+}
+
+/// <summary>The flavours the benchmarks know. Adding one is an entry here.</summary>
+internal static class Flavours
+{
+    public static readonly Flavour[] All =
+    [
+        new("Memory", MigrationStrategy.Centralized, "one in-process dictionary, no network (baseline)", null, _ => Task.FromResult(Memory())),
+        new("Centralized-Redis", MigrationStrategy.Centralized, "a redis-server process on the store node", "redis-server", RedisAsync),
+        new("Centralized-etcd", MigrationStrategy.Centralized, "a single-member etcd process on the store node", "etcd", EtcdAsync),
+        new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store in each silo", null, null, "the NodeLocal provider is not on main yet"),
+        new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
+        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
+        new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo", null, null, "the CRDT storage does not take part in migration on main yet"),
+    ];
+
+    public static Flavour? Find(string name) => Array.Find(All, f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Why <paramref name="flavour"/> cannot run here, or null when it can.</summary>
+    public static string? Unavailable(Flavour flavour)
+    {
+        if (flavour.Pending is not null || flavour.DeployAsync is null)
+        {
+            return flavour.Pending ?? "no deployment defined";
+        }
+        if (flavour.Binary is { } binary && FindOnPath(binary) is null)
+        {
+            return $"'{binary}' is not installed (apt-get install {(binary == "etcd" ? "etcd-server" : binary)})";
+        }
+        return null;
+    }
+
+    private static FlavourDeployment Memory()
+    {
+        var shared = new SharedMemoryGrainStorage();
+        return new FlavourDeployment(
+            "shared in-process dictionary",
+            (silo, _, _) => silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Centralized, shared));
+    }
+
+    private static async Task<FlavourDeployment> RedisAsync(Topology topology)
+    {
+        var server = await RedisServerProcess.StartRedisAsync("--save", "", "--appendonly", "no").ConfigureAwait(false);
+        var target = new IPEndPoint(IPAddress.Loopback, server.Port);
+        return new FlavourDeployment(
+            $"redis-server on {topology.StoreNode} (port {server.Port}), each silo through its own link",
+            (silo, index, cluster) =>
+            {
+                var link = cluster.CreateLink(topology.SiloNodes[index % topology.SiloNodes.Length], topology.StoreNode, target);
+                silo.AddRedisGrainStorage(StorageNames.Centralized, o =>
+                {
+                    o.Host = "127.0.0.1";
+                    o.Port = link.EndPoint.Port;
+                    o.CommandTimeout = TimeSpan.FromSeconds(30);
+                });
+            },
+            server.DisposeAsync);
+    }
+
+    private static async Task<FlavourDeployment> EtcdAsync(Topology topology)
+    {
+        // Large values rewritten many times: a bigger quota, and frequent compaction by the provider.
+        var etcd = await EtcdCluster.StartAsync(1, "--quota-backend-bytes", (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-request-bytes", (16 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var url = etcd.Members[0].ClientUrl;
+        var target = new IPEndPoint(IPAddress.Loopback, url.Port);
+        return new FlavourDeployment(
+            $"etcd (1 member) on {topology.StoreNode} (port {url.Port}), each silo through its own link",
+            (silo, index, cluster) =>
+            {
+                var link = cluster.CreateLink(topology.SiloNodes[index % topology.SiloNodes.Length], topology.StoreNode, target);
+                silo.AddEtcdGrainStorage(StorageNames.Centralized, o =>
+                {
+                    o.Client.Endpoints.Add(new Uri($"http://127.0.0.1:{link.EndPoint.Port}"));
+                    o.Client.RequestTimeout = TimeSpan.FromSeconds(30);
+                    o.Client.MaxRequestBytes = 16 << 20;
+                    o.CompactionInterval = TimeSpan.FromSeconds(2);
+                    o.CompactionRetainedRevisions = 1000;
+                });
+            },
+            etcd.DisposeAsync);
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
+        {
+            var path = Path.Combine(dir, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace ActorEdge.Testbed.Thesis;
+
+/// <summary>Collects <c>actoredge.migration.duration</c> (Meter "ActorEdge") by its <c>component</c> tag while it is alive.</summary>
+internal sealed class MigrationMetrics : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, ConcurrentBag<double>> _byComponent = new(StringComparer.Ordinal);
+
+    public MigrationMetrics()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name == "actoredge.migration.duration")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var component = "(none)";
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "component")
+                {
+                    component = tag.Value as string ?? component;
+                }
+            }
+            _byComponent.GetOrAdd(component, _ => []).Add(value);
+        });
+        _listener.Start();
+    }
+
+    /// <summary>Forgets what was measured so far (warm-up, set-up migrations).</summary>
+    public void Reset() => _byComponent.Clear();
+
+    /// <summary>Per component: count, mean and max in ms, in the protocol's order.</summary>
+    public IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Summary()
+    {
+        string[] order = ["decision", "dehydrate", "flush", "export", "transfer", "state-transfer", "import", "leader-move", "catch-up", "directory", "activation", "total"];
+        return _byComponent
+            .Select(kv => (Component: kv.Key, Values: kv.Value.ToArray()))
+            .Where(c => c.Values.Length > 0)
+            .OrderBy(c => Array.IndexOf(order, c.Component) is var i && i >= 0 ? i : order.Length)
+            .ThenBy(c => c.Component, StringComparer.Ordinal)
+            .Select(c => (c.Component, c.Values.Length, c.Values.Average(), c.Values.Max()))
+            .ToList();
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

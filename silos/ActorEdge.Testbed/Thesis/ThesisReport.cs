@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+
+namespace ActorEdge.Testbed.Thesis;
+
+/// <summary>The numbers of one run: throughput per window and the disruption around the migration.</summary>
+internal sealed record ScenarioSummary(
+    ScenarioResult Result,
+    IReadOnlyList<(double Start, int Writes, int Reads, bool Migrating)> Windows,
+    double KeysPerSecondBefore,
+    double KeysPerSecondAfter,
+    double WritesPerSecondBefore,
+    double ReadsPerSecondBefore,
+    double LargestGapMs,
+    double SteadyLargestGapMs,
+    double P99AroundMs,
+    double P99SteadyMs,
+    int Failed)
+{
+    public const double Window = 0.5;
+
+    /// <summary>How far before and after the migration "around the migration" reaches.</summary>
+    public const double Around = 1.0;
+
+    public static ScenarioSummary Of(ScenarioResult r)
+    {
+        var ok = r.Operations.Where(o => o.Ok).ToList();
+        var windows = new List<(double, int, int, bool)>();
+        for (var start = 0.0; start + Window <= r.Seconds + 1e-9; start += Window)
+        {
+            var end = start + Window;
+            var inWindow = ok.Where(o => o.End >= start && o.End < end).ToList();
+            windows.Add((start, inWindow.Count(o => o.IsWrite), inWindow.Count(o => !o.IsWrite), start < r.MigrationEnd && end > r.MigrationStart));
+        }
+        var before = windows.Where(w => w.Item1 + Window <= r.MigrationStart - Around).ToList();
+        var after = windows.Where(w => w.Item1 >= r.MigrationEnd + Around).ToList();
+        double Rate(IEnumerable<(double, int, int, bool)> ws, Func<(double, int, int, bool), int> count) =>
+            ws.Any() ? ws.Average(w => count(w)) / Window : double.NaN;
+
+        // Gaps: per driver loop, the time between consecutive completed operations.
+        double LargestGap(double from, double to)
+        {
+            var largest = 0.0;
+            foreach (var loop in ok.GroupBy(o => o.Loop))
+            {
+                var previous = double.NaN;
+                foreach (var op in loop.OrderBy(o => o.End))
+                {
+                    if (!double.IsNaN(previous) && op.End >= from && previous <= to)
+                    {
+                        largest = Math.Max(largest, op.End - previous);
+                    }
+                    previous = op.End;
+                }
+            }
+            return largest * 1000;
+        }
+        var aroundFrom = r.MigrationStart - Around;
+        var aroundTo = r.MigrationEnd + Around;
+        var around = ok.Where(o => o.Start >= aroundFrom && o.Start <= aroundTo).Select(o => (o.End - o.Start) * 1000).ToList();
+        var steady = ok.Where(o => o.End < aroundFrom).Select(o => (o.End - o.Start) * 1000).ToList();
+        return new ScenarioSummary(
+            r,
+            windows,
+            Rate(before, w => w.Item2 + w.Item3),
+            Rate(after, w => w.Item2 + w.Item3),
+            Rate(before, w => w.Item2),
+            Rate(before, w => w.Item3),
+            LargestGap(aroundFrom, aroundTo),
+            LargestGap(0, aroundFrom),
+            Percentile(around, 0.99),
+            Percentile(steady, 0.99),
+            r.Operations.Count(o => !o.Ok));
+    }
+
+    public static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+        values.Sort();
+        return values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+    }
+
+    /// <summary>The thesis's figure for a strategy (THESIS.md §1), as text.</summary>
+    public static string ThesisFigure(Flavour flavour) => flavour.Strategy switch
+    {
+        MigrationStrategy.Centralized when flavour.Name != "Memory" => "~12 keys/s; gap as short as a pod restart (21.7–27.0 ms pod migration)",
+        MigrationStrategy.Reactive => "highest throughput; ~20 s service gap",
+        MigrationStrategy.Proactive => "between Centralized and Reactive; gap as short as Centralized",
+        _ => "(baseline, no thesis figure)",
+    };
+}
+
+internal static class ThesisReport
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static void PrintSummary(IReadOnlyList<ScenarioSummary> runs, IReadOnlyList<(Flavour Flavour, string Reason)> skipped, ScenarioOptions options, TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Seconds} s, migration at {options.Seconds * options.MigrateAt:F0} s; keys/s = writes + reads completed)");
+        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 steady | failed ops | thesis |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var s in runs)
+        {
+            var r = s.Result;
+            output.WriteLine(string.Create(Invariant,
+                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ms | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
+        }
+        foreach (var (flavour, reason) in skipped)
+        {
+            output.WriteLine($"| {flavour.Name} | skipped: {reason} | | | | | | | | | {ScenarioSummary.ThesisFigure(flavour)} |");
+        }
+        output.WriteLine();
+        output.WriteLine("Migration components (actoredge.migration.duration, ms: mean / max over the grains)");
+        var components = runs.SelectMany(s => s.Result.Components.Select(c => c.Component)).Distinct().ToList();
+        output.WriteLine($"| flavour | {string.Join(" | ", components)} |");
+        output.WriteLine($"|---|{string.Concat(components.Select(_ => "---|"))}");
+        foreach (var s in runs)
+        {
+            var cells = components.Select(c => s.Result.Components.FirstOrDefault(x => x.Component == c) is { Count: > 0 } x
+                ? string.Create(Invariant, $"{x.MeanMs:F1} / {x.MaxMs:F1}")
+                : "");
+            output.WriteLine($"| {s.Result.Flavour.Name} | {string.Join(" | ", cells)} |");
+        }
+    }
+
+    public static void PrintWindows(IReadOnlyList<ScenarioSummary> runs, TextWriter output)
+    {
+        if (runs.Count == 0)
+        {
+            return;
+        }
+        output.WriteLine();
+        output.WriteLine("Keys/s per 500 ms window (writes + reads; * = the migration runs in this window)");
+        output.WriteLine($"| t (s) | {string.Join(" | ", runs.Select(r => r.Result.Flavour.Name))} |");
+        output.WriteLine($"|---|{string.Concat(runs.Select(_ => "---|"))}");
+        var count = runs.Max(r => r.Windows.Count);
+        for (var i = 0; i < count; i++)
+        {
+            var start = i * ScenarioSummary.Window;
+            var cells = runs.Select(r => i < r.Windows.Count
+                ? string.Create(Invariant, $"{(r.Windows[i].Writes + r.Windows[i].Reads) / ScenarioSummary.Window:F0}{(r.Windows[i].Migrating ? " *" : "")}")
+                : "");
+            output.WriteLine(string.Create(Invariant, $"| {start:F1} | {string.Join(" | ", cells)} |"));
+        }
+    }
+
+    public static void WriteCsv(IReadOnlyList<ScenarioSummary> runs, string path)
+    {
+        var csv = new StringBuilder("flavour,strategy,window_start_s,writes_per_s,reads_per_s,keys_per_s,migrating\n");
+        foreach (var s in runs)
+        {
+            foreach (var w in s.Windows)
+            {
+                csv.Append(string.Create(Invariant, $"{s.Result.Flavour.Name},{s.Result.Flavour.Strategy},{w.Start:F1},{w.Writes / ScenarioSummary.Window:F0},{w.Reads / ScenarioSummary.Window:F0},{(w.Writes + w.Reads) / ScenarioSummary.Window:F0},{(w.Migrating ? 1 : 0)}\n"));
+            }
+        }
+        File.WriteAllText(path, csv.ToString());
+        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,failed_ops\n");
+        foreach (var s in runs)
+        {
+            var r = s.Result;
+            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.Failed}\n"));
+        }
+        File.WriteAllText(Path.ChangeExtension(path, ".summary.csv"), summary.ToString());
+    }
+}

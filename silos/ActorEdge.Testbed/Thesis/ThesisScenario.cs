@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using ActorEdge.Hosting;
+using ActorEdge.Invocation;
+using ActorEdge.Management;
+using ActorEdge.TestingHost;
+
+namespace ActorEdge.Testbed.Thesis;
+
+/// <summary>How the scenario runs; identical for every flavour.</summary>
+internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt)
+{
+    public static ScenarioOptions Parse(string[] args) => new(
+        Math.Max(4, Cli.Int(args, "--seconds", 20)),
+        Math.Max(1, Cli.Int(args, "--pairs", 4)),
+        Math.Max(16, Cli.Int(args, "--value-bytes", 100 * 1024)),
+        2,
+        0.4);
+}
+
+/// <summary>One completed (or failed) operation of a driver loop, in seconds since the measurement started.</summary>
+internal readonly record struct Operation(double Start, double End, bool IsWrite, int Loop, bool Ok);
+
+/// <summary>What one flavour's run measured.</summary>
+internal sealed record ScenarioResult(
+    Flavour Flavour,
+    string Deployment,
+    IReadOnlyList<Operation> Operations,
+    double MigrationStart,
+    double MigrationEnd,
+    IReadOnlyList<double> GrainMigrationMs,
+    int GrainsMoved,
+    IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Components,
+    double Seconds);
+
+/// <summary>
+/// THESIS.md §1's realistic scenario: producers write values to their persistent state and
+/// consumers read them from the store, on node 1; mid-run every producer and consumer migrates
+/// to node 2 (IManagementGrain.MigrateAsync).
+/// </summary>
+/// <remarks>
+/// Workload: <c>Pairs</c> producer/consumer pairs (default 4). Each producer and each consumer is
+/// driven by its own loop that issues the next call when the previous one completed, so up to
+/// 2 × Pairs operations are outstanding: throughput is not one sequential round trip, as it would
+/// not be in a deployment with several sensors. The loops run inside the silo of the node hosting
+/// the grains (as the thesis's services ran next to their workload): on node 1 until the migration
+/// completed, then on node 2.
+/// </remarks>
+internal static class ThesisScenario
+{
+    public static async Task<ScenarioResult> RunAsync(Flavour flavour, ScenarioOptions options, Topology topology, Action<string> log)
+    {
+        await using var deployment = await flavour.DeployAsync!(topology).ConfigureAwait(false);
+        TestCluster? cluster = null;
+        var builder = new TestClusterBuilder(topology.SiloNodes.Length);
+        builder.Options.ConnectClient = false;
+        builder.Options.EmulatedEdge = topology.ToEdgeOptions();
+        builder.ConfigureSilos((silo, index) =>
+        {
+            deployment.ConfigureSilo(silo, index, cluster!);
+            silo.Configure<MigrationOptions>(o => o.HandOverTimeout = TimeSpan.FromSeconds(120));
+            silo.Configure<MessagingOptions>(o =>
+            {
+                o.ResponseTimeout = TimeSpan.FromSeconds(120);
+                o.MaxMessageSize = 64 << 20;
+            });
+        });
+        cluster = builder.Build();
+        await using var _ = cluster;
+        using var metrics = new MigrationMetrics();
+        await cluster.DeployAsync().ConfigureAwait(false);
+        log($"    {deployment.Description}");
+
+        var source = cluster.Silos[0];
+        var target = cluster.Silos[1];
+        var grains = Grains.For(flavour.Strategy);
+        var producerKeys = Enumerable.Range(0, options.Pairs).Select(i => $"producer-{i}").ToArray();
+        var consumerKeys = Enumerable.Range(0, options.Pairs).Select(i => $"consumer-{i}").ToArray();
+
+        // Activate everything on node 1 (prefer-local placement from a call inside silo 0).
+        long sequence = 0;
+        for (var i = 0; i < options.Pairs; i++)
+        {
+            var node = await grains.Producer(source.GrainFactory, producerKeys[i]).Put(Interlocked.Increment(ref sequence), options.ValueBytes).ConfigureAwait(false);
+            if (node != source.NodeName)
+            {
+                throw new InvalidOperationException($"producer-{i} activated on {node}, not {source.NodeName}");
+            }
+            await grains.Consumer(source.GrainFactory, consumerKeys[i]).Read(producerKeys[i]).ConfigureAwait(false);
+        }
+
+        var driver = source.GrainFactory;
+        var clock = Stopwatch.StartNew();
+        var warmup = options.WarmupSeconds;
+        double Now() => clock.Elapsed.TotalSeconds - warmup;
+        var end = options.Seconds;
+        var loops = new List<Operation>[2 * options.Pairs];
+        var tasks = new Task[loops.Length];
+        for (var l = 0; l < loops.Length; l++)
+        {
+            var loop = l;
+            var ops = loops[l] = new List<Operation>(4096);
+            var pair = loop / 2;
+            var isWrite = loop % 2 == 0;
+            tasks[l] = Task.Run(async () =>
+            {
+                while (Now() < end)
+                {
+                    var start = Now();
+                    var ok = true;
+                    try
+                    {
+                        if (isWrite)
+                        {
+                            await grains.Producer(driver, producerKeys[pair]).Put(Interlocked.Increment(ref sequence), options.ValueBytes).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await grains.Consumer(driver, consumerKeys[pair]).Read(producerKeys[pair]).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        ok = false;
+                        log($"    loop {loop}: {e.GetType().Name}: {e.Message}");
+                    }
+                    if (start >= 0)
+                    {
+                        ops.Add(new Operation(start, Now(), isWrite, loop, ok));
+                    }
+                }
+            });
+        }
+
+        // Warm up, then forget the set-up migrations' metrics (there are none, but be exact).
+        while (Now() < 0)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        metrics.Reset();
+        var migrateAt = options.Seconds * options.MigrateAt;
+        while (Now() < migrateAt)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        log($"    migrating {2 * options.Pairs} grains from {source.NodeName} to {target.NodeName} at t = {Now():F2} s");
+        var management = source.GrainFactory.GetGrain<IManagementGrain>(0);
+        var migrationStart = Now();
+        var ids = producerKeys.Select(k => IdOf(grains.Producer(source.GrainFactory, k)))
+            .Concat(consumerKeys.Select(k => IdOf(grains.Consumer(source.GrainFactory, k))))
+            .ToArray();
+        var durations = await Task.WhenAll(ids.Select(async id =>
+        {
+            var watch = Stopwatch.StartNew();
+            var moved = await management.MigrateAsync(id, target.Address).ConfigureAwait(false);
+            return (moved, watch.Elapsed.TotalMilliseconds);
+        })).ConfigureAwait(false);
+        var migrationEnd = Now();
+        driver = target.GrainFactory;
+        log($"    migration done at t = {migrationEnd:F2} s ({durations.Count(d => d.moved)} of {durations.Length} moved, longest {durations.Max(d => d.TotalMilliseconds):F0} ms)");
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            if (cluster.GetHostingSilo(id) is { } host && host != target)
+            {
+                log($"    note: {id} ended on {host.NodeName}");
+            }
+        }
+        return new ScenarioResult(
+            flavour,
+            deployment.Description,
+            loops.SelectMany(l => l).OrderBy(o => o.End).ToList(),
+            migrationStart,
+            migrationEnd,
+            durations.Select(d => d.TotalMilliseconds).ToList(),
+            durations.Count(d => d.moved),
+            metrics.Summary(),
+            options.Seconds);
+    }
+
+    private static GrainId IdOf(IAddressable grain) => ((GrainReference)grain).GrainId;
+
+    /// <summary>The grain interfaces of one strategy.</summary>
+    internal sealed record Grains(Func<IGrainFactory, string, IThesisProducer> Producer, Func<IGrainFactory, string, IThesisConsumer> Consumer)
+    {
+        public static Grains For(MigrationStrategy strategy) => strategy switch
+        {
+            MigrationStrategy.Centralized => new((f, k) => f.GetGrain<ICentralizedProducerGrain>(k), (f, k) => f.GetGrain<ICentralizedConsumerGrain>(k)),
+            MigrationStrategy.Reactive => new((f, k) => f.GetGrain<IReactiveProducerGrain>(k), (f, k) => f.GetGrain<IReactiveConsumerGrain>(k)),
+            MigrationStrategy.Proactive => new((f, k) => f.GetGrain<IProactiveProducerGrain>(k), (f, k) => f.GetGrain<IProactiveConsumerGrain>(k)),
+            _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, null),
+        };
+    }
+}
+
+/// <summary>Command-line helpers.</summary>
+internal static class Cli
+{
+    public static int Int(string[] args, string name, int fallback) =>
+        Value(args, name) is { } text && int.TryParse(text, out var value) ? value : fallback;
+
+    public static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

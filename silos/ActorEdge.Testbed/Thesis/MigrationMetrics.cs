@@ -3,24 +3,31 @@ using System.Diagnostics.Metrics;
 
 namespace ActorEdge.Testbed.Thesis;
 
-/// <summary>Collects <c>actoredge.migration.duration</c> (Meter "ActorEdge") by its <c>component</c> tag while it is alive.</summary>
+/// <summary>
+/// Collects <c>actoredge.migration.duration</c> (Meter "ActorEdge") by its <c>component</c> tag,
+/// and <c>actoredge.migration.disruption</c> (calls that waited for a migration, as their callers
+/// saw them) under the pseudo-component <see cref="Disruption"/>, while it is alive.
+/// </summary>
 internal sealed class MigrationMetrics : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, ConcurrentBag<double>> _byComponent = new(StringComparer.Ordinal);
 
+    /// <summary>The key under which caller-observed disruptions are collected.</summary>
+    public const string Disruption = "disruption (callers)";
+
     public MigrationMetrics()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == "ActorEdge" && instrument.Name == "actoredge.migration.duration")
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.duration" or "actoredge.migration.disruption")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            var component = "(none)";
+            var component = instrument.Name == "actoredge.migration.disruption" ? Disruption : "(none)";
             foreach (var tag in tags)
             {
                 if (tag.Key == "component")
@@ -37,9 +44,12 @@ internal sealed class MigrationMetrics : IDisposable
     public void Reset() => _byComponent.Clear();
 
     /// <summary>Per component: count, mean and max in ms, in the protocol's order.</summary>
+    /// <summary>The values measured for one component (or <see cref="Disruption"/>).</summary>
+    public double[] Values(string component) => _byComponent.TryGetValue(component, out var values) ? values.ToArray() : [];
+
     public IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Summary()
     {
-        string[] order = ["decision", "dehydrate", "flush", "export", "transfer", "state-transfer", "import", "leader-move", "catch-up", "directory", "activation", "total"];
+        string[] order = ["decision", "dehydrate", "flush", "export", "transfer", "state-transfer", "import", "leader-move", "catch-up", "directory", "activation", "total", Disruption];
         return _byComponent
             .Select(kv => (Component: kv.Key, Values: kv.Value.ToArray()))
             .Where(c => c.Values.Length > 0)

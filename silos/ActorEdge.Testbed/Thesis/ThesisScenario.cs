@@ -30,6 +30,7 @@ internal sealed record ScenarioResult(
     IReadOnlyList<double> GrainMigrationMs,
     int GrainsMoved,
     IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Components,
+    IReadOnlyList<double> HeldCallsMs,
     double Seconds);
 
 /// <summary>
@@ -176,6 +177,7 @@ internal static class ThesisScenario
             durations.Select(d => d.TotalMilliseconds).ToList(),
             durations.Count(d => d.moved),
             metrics.Summary(),
+            metrics.Values(MigrationMetrics.Disruption),
             options.Seconds);
     }
 

@@ -65,6 +65,7 @@ internal static class Flavours
         new("Memory", MigrationStrategy.Centralized, "one in-process dictionary, no network (baseline)", null, _ => Task.FromResult(Memory())),
         new("Centralized-Redis", MigrationStrategy.Centralized, "a redis-server process on the store node", "redis-server", RedisAsync),
         new("Centralized-etcd", MigrationStrategy.Centralized, "a single-member etcd process on the store node", "etcd", EtcdAsync),
+        new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (stand-in until NodeLocal: not durable)", null, _ => Task.FromResult(NodeMemory())),
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store in each silo", null, null, "the NodeLocal provider is not on main yet"),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
         new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
@@ -94,6 +95,10 @@ internal static class Flavours
             "shared in-process dictionary",
             (silo, _, _) => silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Centralized, shared));
     }
+
+    private static FlavourDeployment NodeMemory() => new(
+        "one in-memory store per silo, records moved by the runtime's storage migration",
+        (silo, _, _) => silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Reactive, new NodeMemoryGrainStorage()));
 
     private static async Task<FlavourDeployment> RedisAsync(Topology topology)
     {

@@ -15,6 +15,12 @@ internal sealed class FlavourDeployment(string description, Action<ISiloBuilder,
 {
     public string Description { get; } = description;
 
+    /// <summary>
+    /// A step the harness runs just before the grains migrate to the silo with the given index,
+    /// measured as the named migration component (the store's part that its provider does not do yet).
+    /// </summary>
+    public (string Component, Func<int, Task> RunAsync)? BeforeMigration { get; init; }
+
     public void ConfigureSilo(ISiloBuilder silo, int index, TestCluster cluster) => configureSilo(silo, index, cluster);
 
     public ValueTask DisposeAsync() => stop?.Invoke() ?? ValueTask.CompletedTask;
@@ -69,6 +75,7 @@ internal static class Flavours
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store in each silo", null, null, "the NodeLocal provider is not on main yet"),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
         new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
+        new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
         new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo", null, null, "the CRDT storage does not take part in migration on main yet"),
     ];
 
@@ -140,6 +147,36 @@ internal static class Flavours
                 });
             },
             etcd.DisposeAsync);
+    }
+
+    private static async Task<FlavourDeployment> EtcdMemberPerNodeAsync(Topology topology)
+    {
+        var etcd = await EtcdMemberPerNode.StartAsync(topology.SiloNodes.Length, topology.InterNodeMs, topology.InterNodeBytesPerSecond).ConfigureAwait(false);
+        // Start with the leader on node 1, where the grains start (as the thesis's Proactive set-up did).
+        await etcd.MoveLeaderAsync(0).ConfigureAwait(false);
+        return new FlavourDeployment(
+            $"etcd with a member on each of {string.Join(", ", topology.SiloNodes)} (peer links {topology.InterNodeMs} ms one-way), leader on node-1; serializable reads on the local member, writes forwarded to the leader",
+            (silo, index, cluster) =>
+            {
+                var node = topology.SiloNodes[index % topology.SiloNodes.Length];
+                var member = etcd.Members[index % etcd.Members.Count].ClientUrl;
+                var link = cluster.CreateLink(node, node, new IPEndPoint(IPAddress.Loopback, member.Port));
+                silo.AddEtcdGrainStorage(StorageNames.Proactive, o =>
+                {
+                    o.Client.Endpoints.Add(new Uri($"http://127.0.0.1:{link.EndPoint.Port}"));
+                    // The silo knows only its own member: writes go to the leader through it.
+                    o.Client.RouteToLeader = false;
+                    o.Client.RequestTimeout = TimeSpan.FromSeconds(30);
+                    o.Client.MaxRequestBytes = 16 << 20;
+                    o.SerializableReads = true;
+                    o.CompactionInterval = TimeSpan.FromSeconds(2);
+                    o.CompactionRetainedRevisions = 1000;
+                });
+            },
+            etcd.DisposeAsync)
+        {
+            BeforeMigration = ("leader-move (harness)", etcd.MoveLeaderAsync),
+        };
     }
 
     private static string? FindOnPath(string name)

@@ -44,16 +44,21 @@ internal sealed class MigrationMetrics : IDisposable
     public void Reset() => _byComponent.Clear();
 
     /// <summary>Per component: count, mean and max in ms, in the protocol's order.</summary>
+    /// <summary>Components in the protocol's order (others sort after them, by name).</summary>
+    public static readonly string[] Order = ["leader-move (harness)", "decision", "dehydrate", "flush", "export", "version", "leader-move", "transfer", "import", "catch-up", "directory", "activation", "total", Disruption];
+
+    /// <summary>Where <paramref name="component"/> sorts among <see cref="Order"/>.</summary>
+    public static int Rank(string component) => Array.IndexOf(Order, component) is var i and >= 0 ? i : Order.Length;
+
     /// <summary>The values measured for one component (or <see cref="Disruption"/>).</summary>
     public double[] Values(string component) => _byComponent.TryGetValue(component, out var values) ? values.ToArray() : [];
 
     public IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Summary()
     {
-        string[] order = ["decision", "dehydrate", "flush", "export", "transfer", "state-transfer", "import", "leader-move", "catch-up", "directory", "activation", "total", Disruption];
         return _byComponent
             .Select(kv => (Component: kv.Key, Values: kv.Value.ToArray()))
             .Where(c => c.Values.Length > 0)
-            .OrderBy(c => Array.IndexOf(order, c.Component) is var i && i >= 0 ? i : order.Length)
+            .OrderBy(c => Rank(c.Component))
             .ThenBy(c => c.Component, StringComparer.Ordinal)
             .Select(c => (c.Component, c.Values.Length, c.Values.Average(), c.Values.Max()))
             .ToList();

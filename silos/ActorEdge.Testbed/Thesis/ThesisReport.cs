@@ -115,7 +115,8 @@ internal static class ThesisReport
         }
         output.WriteLine();
         output.WriteLine("Migration components (actoredge.migration.duration, ms: mean / max over the grains)");
-        var components = runs.SelectMany(s => s.Result.Components.Select(c => c.Component)).Distinct().ToList();
+        var components = runs.SelectMany(s => s.Result.Components.Select(c => c.Component)).Distinct()
+            .OrderBy(MigrationMetrics.Rank).ThenBy(c => c, StringComparer.Ordinal).ToList();
         output.WriteLine($"| flavour | {string.Join(" | ", components)} |");
         output.WriteLine($"|---|{string.Concat(components.Select(_ => "---|"))}");
         foreach (var s in runs)

@@ -147,6 +147,15 @@ internal static class ThesisScenario
         log($"    migrating {2 * options.Pairs} grains from {source.NodeName} to {target.NodeName} at t = {Now():F2} s");
         var management = source.GrainFactory.GetGrain<IManagementGrain>(0);
         var migrationStart = Now();
+        var harnessSteps = new List<(string, int, double, double)>();
+        if (deployment.BeforeMigration is { } step)
+        {
+            var watch = Stopwatch.StartNew();
+            await step.RunAsync(target.Index).ConfigureAwait(false);
+            var ms = watch.Elapsed.TotalMilliseconds;
+            harnessSteps.Add((step.Component, 1, ms, ms));
+            log($"    {step.Component}: {ms:F0} ms");
+        }
         var ids = producerKeys.Select(k => IdOf(grains.Producer(source.GrainFactory, k)))
             .Concat(consumerKeys.Select(k => IdOf(grains.Consumer(source.GrainFactory, k))))
             .ToArray();
@@ -176,7 +185,7 @@ internal static class ThesisScenario
             migrationEnd,
             durations.Select(d => d.TotalMilliseconds).ToList(),
             durations.Count(d => d.moved),
-            metrics.Summary(),
+            [.. harnessSteps, .. metrics.Summary()],
             metrics.Values(MigrationMetrics.Disruption),
             options.Seconds);
     }

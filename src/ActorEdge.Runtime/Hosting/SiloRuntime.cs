@@ -102,6 +102,9 @@ internal sealed partial class SiloRuntime
 
     public MigrationService Migration => _migration;
 
+    /// <summary>Measured migration costs per grain type (for follow-the-caller).</summary>
+    public MigrationCostEstimator MigrationCosts { get; } = new();
+
     /// <summary>Latencies between edge nodes and the node of each silo.</summary>
     public Edge.EdgeTopology EdgeTopology { get; }
 

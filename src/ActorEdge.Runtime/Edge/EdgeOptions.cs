@@ -26,6 +26,17 @@ public sealed class EdgeOptions
         return this;
     }
 
+    /// <summary>
+    /// How often a silo measures the round trip to one silo of every other node (a system ping
+    /// over the ordinary connections). Measured round trips stand in for pairs the matrix does not
+    /// name (instead of <see cref="DefaultLatencyMs"/>), or for every pair with
+    /// <see cref="PreferMeasuredLatencies"/>. Null or zero: never. <value>Default 5 seconds.</value>
+    /// </summary>
+    public TimeSpan? LatencyProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether measured round trips override configured latencies (otherwise they only fill gaps). <value>Default false.</value></summary>
+    public bool PreferMeasuredLatencies { get; set; }
+
     /// <summary>Follow-the-caller: activations of edge-placed grains move towards the node most of their calls come from.</summary>
     public FollowTheCallerOptions FollowTheCaller { get; } = new();
 
@@ -82,6 +93,10 @@ internal sealed class EdgeOptionsValidator : Microsoft.Extensions.Options.IValid
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EdgeOptions options)
     {
         var errors = new List<string>();
+        if (options.LatencyProbeInterval < TimeSpan.Zero)
+        {
+            errors.Add("EdgeOptions.LatencyProbeInterval must not be negative.");
+        }
         if (options.DefaultLatencyMs < 0)
         {
             errors.Add("EdgeOptions.DefaultLatencyMs must not be negative.");

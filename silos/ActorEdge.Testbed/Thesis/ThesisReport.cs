@@ -15,6 +15,7 @@ internal sealed record ScenarioSummary(
     double SteadyLargestGapMs,
     double P99AroundMs,
     double P99SteadyMs,
+    double P50SteadyMs,
     int Failed)
 {
     public const double Window = 0.5;
@@ -70,6 +71,7 @@ internal sealed record ScenarioSummary(
             LargestGap(0, aroundFrom),
             Percentile(around, 0.99),
             Percentile(steady, 0.99),
+            Percentile(steady, 0.50),
             r.Operations.Count(o => !o.Ok));
     }
 
@@ -101,13 +103,13 @@ internal static class ThesisReport
     {
         output.WriteLine();
         output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Seconds} s, migration at {options.Seconds * options.MigrateAt:F0} s; keys/s = writes + reads completed)");
-        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 steady | held calls: n, p99, max | failed ops | thesis |");
+        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | failed ops | thesis |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in runs)
         {
             var r = s.Result;
             output.WriteLine(string.Create(Invariant,
-                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ms | {HeldCalls(r.HeldCallsMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
+                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ({s.P50SteadyMs:F0}) ms | {HeldCalls(r.HeldCallsMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
         }
         foreach (var (flavour, reason) in skipped)
         {
@@ -164,11 +166,11 @@ internal static class ThesisReport
             }
         }
         File.WriteAllText(path, csv.ToString());
-        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,held_calls,held_p99_ms,failed_ops\n");
+        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,p50_steady_ms,held_calls,held_p99_ms,failed_ops\n");
         foreach (var s in runs)
         {
             var r = s.Result;
-            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{r.HeldCallsMs.Count},{(r.HeldCallsMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. r.HeldCallsMs], 0.99)):F1},{s.Failed}\n"));
+            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.P50SteadyMs:F1},{r.HeldCallsMs.Count},{(r.HeldCallsMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. r.HeldCallsMs], 0.99)):F1},{s.Failed}\n"));
         }
         File.WriteAllText(Path.ChangeExtension(path, ".summary.csv"), summary.ToString());
     }

@@ -44,7 +44,7 @@ public sealed class NodeLocalGrainStorageServiceCollectionExtensionsTests
             Assert.Equal(NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath(Environment.MachineName, "Reactive"), storage.RootPath);
         }
         Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", node, "Reactive"), NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath(node, "Reactive"));
-        Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", "edge%2F1", "%2E%2E"), NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath("edge/1", ".."));
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", "edge%2F1", "%2E."), NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath("edge/1", ".."));
     }
 
     [Fact]

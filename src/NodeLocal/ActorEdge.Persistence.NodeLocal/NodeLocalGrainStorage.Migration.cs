@@ -27,7 +27,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     {
         ArgumentNullException.ThrowIfNull(migration);
         var path = PathOf(migration.GrainId, migration.StateName);
-        var gate = GateOf(migration.GrainId);
+        var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -47,7 +47,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     {
         ArgumentNullException.ThrowIfNull(migration);
         var path = PathOf(migration.GrainId, migration.StateName);
-        var gate = GateOf(migration.GrainId);
+        var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -67,7 +67,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     {
         ArgumentNullException.ThrowIfNull(migration);
         var path = PathOf(migration.GrainId, migration.StateName);
-        var gate = GateOf(migration.GrainId);
+        var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -110,7 +110,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         }
         var crc = RecordFormat.Crc32C(payload.WrittenSpan);
         var expected = grainState.ETag;
-        var gate = GateOf(grainId);
+        var gate = GateFor(grainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         ulong version;
         try
@@ -133,7 +133,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
     {
         var path = PathOf(grainId, stateName);
         var expected = grainState.ETag;
-        var gate = GateOf(grainId);
+        var gate = GateFor(grainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -246,7 +246,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    private SemaphoreSlim GateOf(GrainId grainId) => _gates[grainId.StableHashCode % LockStripes];
+    internal SemaphoreSlim GateFor(GrainId grainId) => _gates[grainId.StableHashCode % LockStripes];
 
     private void RemoveTemporaryFiles()
     {

@@ -12,19 +12,15 @@ internal static partial class DurableFiles
 {
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC (same value on x64 and arm64)
 
-    /// <summary>Writes <paramref name="header"/> then <paramref name="payload"/> as <paramref name="path"/>, durably.</summary>
-    public static void Replace(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    /// <summary>Writes <paramref name="record"/> (header and payload) as <paramref name="path"/>, durably.</summary>
+    public static void Replace(string path, ReadOnlySpan<byte> record)
     {
         var temp = string.Concat(path, ".", Guid.NewGuid().ToString("N").AsSpan(0, 12), RecordLayout.TempExtension);
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, header.Length + payload.Length))
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, record.Length))
             {
-                RandomAccess.Write(handle, header, 0);
-                if (!payload.IsEmpty)
-                {
-                    RandomAccess.Write(handle, payload, header.Length);
-                }
+                RandomAccess.Write(handle, record, 0);
                 RandomAccess.FlushToDisk(handle);
             }
             File.Move(temp, path, overwrite: true);

@@ -122,7 +122,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
             LogWarningImportReplacedNewer(_logger, _name, migration.Source, path, local.Version, header.Version);
         }
         DurableFiles.EnsureDirectory(_root, Path.GetDirectoryName(path)!);
-        DurableFiles.Replace(path, exported.Span[..RecordFormat.HeaderSize], exported.Span[RecordFormat.HeaderSize..]);
+        DurableFiles.Replace(path, exported.Span);
         LogDebugImported(_logger, _name, path, header.Version, migration.Source);
     }
 

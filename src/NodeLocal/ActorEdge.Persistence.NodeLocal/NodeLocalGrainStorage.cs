@@ -102,20 +102,20 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
         var path = PathOf(grainId, stateName);
-        var payload = new ArrayBufferWriter<byte>(256);
-        Serializer.Serialize(grainState.State, payload);
-        if (payload.WrittenCount > _maxRecordBytes)
+        using var record = new RecordBuffer();
+        Serializer.Serialize(grainState.State, record);
+        if (record.PayloadLength > _maxRecordBytes)
         {
-            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the state for '{path}' is {payload.WrittenCount} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was written.", path);
+            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the state for '{path}' is {record.PayloadLength} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was written.", path);
         }
-        var crc = RecordFormat.Crc32C(payload.WrittenSpan);
+        var crc = RecordFormat.Crc32C(record.Payload);
         var expected = grainState.ETag;
         var gate = GateFor(grainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         ulong version;
         try
         {
-            version = await Task.Run(() => WriteCore(path, expected, payload.WrittenMemory, crc), CancellationToken.None).ConfigureAwait(false);
+            version = await Task.Run(() => WriteCore(path, expected, record, crc), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -195,15 +195,14 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    private ulong WriteCore(string path, string? expected, ReadOnlyMemory<byte> payload, uint crc)
+    private ulong WriteCore(string path, string? expected, RecordBuffer record, uint crc)
     {
         var current = CurrentVersion(path, out var live);
         CheckEtag("write", path, live ? current : null, expected);
         var version = current + 1;
-        Span<byte> header = stackalloc byte[RecordFormat.HeaderSize];
-        RecordFormat.WriteHeader(header, new RecordHeader(version, IsTombstone: false, payload.Length, crc));
+        record.Seal(version, crc);
         DurableFiles.EnsureDirectory(_root, Path.GetDirectoryName(path)!);
-        DurableFiles.Replace(path, header, payload.Span);
+        DurableFiles.Replace(path, record.Record.Span);
         return version;
     }
 
@@ -218,7 +217,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         // The tombstone keeps the version, so the next write continues after it instead of at 1.
         Span<byte> header = stackalloc byte[RecordFormat.HeaderSize];
         RecordFormat.WriteHeader(header, new RecordHeader(current + 1, IsTombstone: true, 0, RecordFormat.Crc32C([])));
-        DurableFiles.Replace(path, header, []);
+        DurableFiles.Replace(path, header);
     }
 
     /// <summary>The stored version (0 when there is no file) and whether it is a live record rather than a tombstone.</summary>

@@ -20,6 +20,8 @@ public interface INodeLocalReactiveGrain : IGrainWithStringKey
     Task<int> Count();
 
     Task<string> Where();
+
+    Task Deactivate();
 }
 
 [MigrationStrategy(MigrationStrategy.Reactive)]
@@ -67,6 +69,12 @@ public sealed class NodeLocalReactiveGrain([PersistentState("s")] IPersistentSta
     public Task<int> Count() => Task.FromResult(state.State.Value);
 
     public Task<string> Where() => Task.FromResult(silo.SiloAddress.ToString());
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 
     public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.AddValue("received", _received);
 

@@ -112,4 +112,52 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
         }
         Assert.True(total >= Migrations / 2, $"only {total} calls ran during {Migrations} migrations");
     }
+
+    [Fact]
+    public async Task Activation_OnAnotherSiloAfterDeactivation_FetchesTheRecordWithItsVersionAndRemovesItAtTheOldHost()
+    {
+        var builder = new TestClusterBuilder(3);
+        builder.ConfigureSilos((silo, index) => silo.AddNodeLocalGrainStorage(StorageNames.Reactive, o => o.RootPath = _roots[index].Path));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var key = Guid.NewGuid().ToString("N");
+        var grain = await ActivateOnAsync(cluster, key, 0);
+        var id = ((GrainReference)grain).GrainId;
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.Equal(i, await grain.Call("c", i));
+        }
+        await grain.Deactivate();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (cluster.Silos[0].HostsActivation(id))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the grain did not deactivate within 20 s");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        await ActivateOnAsync(cluster, key, 2);
+        Assert.Equal(6, await grain.Call("c", 6));
+
+        var stores = cluster.Silos.Select(s => (NodeLocalGrainStorage)s.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive)).ToArray();
+        Assert.Equal([2], Enumerable.Range(0, 3).Where(i => File.Exists(stores[i].PathOf(id, "s"))).ToArray());
+        var stored = new GrainState<ReactiveCounterState>(new ReactiveCounterState());
+        await stores[2].ReadStateAsync("s", id, stored, TestContext.Current.CancellationToken);
+        Assert.Equal(6, stored.State.Value);
+        Assert.Equal("6", stored.ETag);
+    }
+
+    private static async Task<INodeLocalReactiveGrain> ActivateOnAsync(TestCluster cluster, string key, int silo)
+    {
+        var grain = cluster.GrainFactory.GetGrain<INodeLocalReactiveGrain>(key);
+        RequestContext.Set(RequestContext.PlacementHintKey, cluster.Silos[silo].Address.ToString());
+        try
+        {
+            Assert.Equal(cluster.Silos[silo].Address.ToString(), await grain.Where());
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
+        return grain;
+    }
 }

@@ -128,24 +128,19 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
 
     private void CompleteCore(string path, StateMigration migration)
     {
-        ulong exportedVersion;
-        if (_exported.TryRemove(path, out var remembered))
-        {
-            exportedVersion = remembered;
-        }
-        else if (ulong.TryParse(migration.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out var fromEtag))
-        {
-            // Exported before a restart of this store: the activation's ETag is the version it exported.
-            exportedVersion = fromEtag;
-        }
-        else
-        {
-            LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "no export of it is known and the migration carries no version");
-            return;
-        }
+        var known = _exported.TryRemove(path, out var exportedVersion);
         if (!DurableFiles.TryReadHeader(path, out var header, out var error))
         {
-            return;
+            return; // nothing here (the export was empty)
+        }
+        if (!known)
+        {
+            // Exported before a restart of this store: the activation's ETag is the version it exported.
+            if (!ulong.TryParse(migration.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out exportedVersion))
+            {
+                LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "no export of it is known and the migration carries no version");
+                return;
+            }
         }
         if (error is not null)
         {

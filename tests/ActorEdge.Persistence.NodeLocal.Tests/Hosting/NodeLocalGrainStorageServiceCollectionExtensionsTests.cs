@@ -32,18 +32,20 @@ public sealed class NodeLocalGrainStorageServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task AddNodeLocalGrainStorage_NoRootPath_UsesTheNodeAndProviderUnderTemp()
+    public async Task AddNodeLocalGrainStorage_NoRootPath_UsesTheSilosNodeAndTheProviderUnderTemp()
     {
-        var services = new ServiceCollection().AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         var node = "node-" + Guid.NewGuid().ToString("N");
+        var services = new ServiceCollection().AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton<ILocalSiloDetails>(new SiloDetails(node));
         services.AddNodeLocalGrainStorage(StorageNames.Reactive, (Action<NodeLocalStorageOptions>)(_ => { }));
+        string root;
         await using (var provider = services.BuildServiceProvider())
         {
-            var storage = Assert.IsType<NodeLocalGrainStorage>(provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive));
-
-            Assert.Equal(NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath(Environment.MachineName, "Reactive"), storage.RootPath);
+            root = Assert.IsType<NodeLocalGrainStorage>(provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive)).RootPath;
         }
-        Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", node, "Reactive"), NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath(node, "Reactive"));
+        Directory.Delete(Path.GetDirectoryName(root)!, recursive: true);
+
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", node, "Reactive"), root);
         Assert.Equal(Path.Combine(Path.GetTempPath(), "actoredge-nodelocal", "edge%2F1", "%2E."), NodeLocalGrainStorageServiceCollectionExtensions.DefaultRootPath("edge/1", ".."));
     }
 
@@ -84,6 +86,19 @@ public sealed class NodeLocalGrainStorageServiceCollectionExtensionsTests
         Assert.Single(services, d => d.IsKeyedService && Equals(d.ServiceKey, StorageNames.Default) && d.ServiceType == typeof(IGrainStorage));
         Assert.Single(services, d => d.IsKeyedService && Equals(d.ServiceKey, StorageNames.Reactive) && d.ServiceType == typeof(IGrainStorage));
         Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<NodeLocalStorageOptions>));
+    }
+
+    private sealed class SiloDetails(string nodeName) : ILocalSiloDetails
+    {
+        public SiloAddress SiloAddress => throw new InvalidOperationException("not started");
+
+        public string NodeName { get; } = nodeName;
+
+        public string? Zone => null;
+
+        public string ClusterId => "test";
+
+        public string ServiceId => "test";
     }
 
     private sealed class TestSiloBuilder(IServiceCollection services) : ISiloBuilder

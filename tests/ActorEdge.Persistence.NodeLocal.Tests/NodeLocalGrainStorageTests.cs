@@ -342,4 +342,18 @@ public sealed class NodeLocalGrainStorageTests : GrainStorageTestsBase, IDisposa
             gate.Release();
         }
     }
+
+    [Fact]
+    public async Task Operations_AfterDispose_ThrowObjectDisposedAndTouchNothing()
+    {
+        var grain = NewGrainId();
+        var state = new GrainState<ConformanceState>(new ConformanceState());
+        _storage.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _storage.WriteStateAsync("s", grain, state, Token));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _storage.ReadStateAsync("s", grain, state, Token));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _storage.ImportAsync(new StateMigration(grain, "s", null, null!, null!, null), new byte[32], Token));
+
+        Assert.False(File.Exists(_storage.PathOf(grain, "s")));
+    }
 }

@@ -26,6 +26,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     public async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(migration.GrainId, migration.StateName);
         var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -46,6 +47,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     public async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(migration.GrainId, migration.StateName);
         var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -66,6 +68,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
     public async Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(migration.GrainId, migration.StateName);
         var gate = GateFor(migration.GrainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);

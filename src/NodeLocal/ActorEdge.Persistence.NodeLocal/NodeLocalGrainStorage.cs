@@ -34,6 +34,8 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim[] _gates = new SemaphoreSlim[LockStripes];
     private readonly FileStream _lockFile;
+    // Once disposed the root's lock is released and another store may own it: no more operations.
+    private volatile bool _disposed;
 
     public NodeLocalGrainStorage(string name, string serviceId, string rootPath, NodeLocalStorageOptions options, ILogger<NodeLocalGrainStorage> logger)
     {
@@ -86,6 +88,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         var path = PathOf(grainId, stateName);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             ReadCore(path, grainState);
             return Task.CompletedTask;
         }
@@ -101,6 +104,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
 
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(grainId, stateName);
         using var record = new RecordBuffer();
         Serializer.Serialize(grainState.State, record);
@@ -131,6 +135,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
 
     public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(grainId, stateName);
         var expected = grainState.ETag;
         var gate = GateFor(grainId);
@@ -151,7 +156,11 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         grainState.RecordExists = false;
     }
 
-    public void Dispose() => _lockFile.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _lockFile.Dispose();
+    }
 
     internal static string EtagOf(ulong version) => version.ToString(CultureInfo.InvariantCulture);
 

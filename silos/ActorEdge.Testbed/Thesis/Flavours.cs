@@ -72,7 +72,7 @@ internal static class Flavours
         new("Centralized-Redis", MigrationStrategy.Centralized, "a redis-server process on the store node", "redis-server", RedisAsync),
         new("Centralized-etcd", MigrationStrategy.Centralized, "a single-member etcd process on the store node", "etcd", EtcdAsync),
         new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (stand-in until NodeLocal: not durable)", null, _ => Task.FromResult(NodeMemory())),
-        new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store in each silo", null, null, "the NodeLocal provider is not on main yet"),
+        new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store (fsync'd files) in each silo's directory", null, _ => Task.FromResult(NodeLocal())),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
         new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
@@ -106,6 +106,26 @@ internal static class Flavours
     private static FlavourDeployment NodeMemory() => new(
         "one in-memory store per silo, records moved by the runtime's storage migration",
         (silo, _, _) => silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Reactive, new NodeMemoryGrainStorage()));
+
+    private static FlavourDeployment NodeLocal()
+    {
+        // On the temp disk, not tmpfs: the provider's fsyncs are part of what Reactive costs.
+        var root = Path.Combine(Path.GetTempPath(), $"actoredge-thesis-nodelocal-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        return new FlavourDeployment(
+            $"NodeLocal files under {root}/silo-N, records moved by the provider's storage migration",
+            (silo, index, _) => silo.AddNodeLocalGrainStorage(StorageNames.Reactive, o => o.RootPath = Path.Combine(root, $"silo-{index}")),
+            () =>
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                return ValueTask.CompletedTask;
+            });
+    }
 
     private static async Task<FlavourDeployment> RedisAsync(Topology topology)
     {

@@ -72,7 +72,7 @@ internal static class Flavours
         new("Centralized-Redis", MigrationStrategy.Centralized, "a redis-server process on the store node", "redis-server", RedisAsync),
         new("Centralized-etcd", MigrationStrategy.Centralized, "a single-member etcd process on the store node", "etcd", EtcdAsync),
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store (fsync'd files) in each silo's directory", null, _ => Task.FromResult(NodeLocal())),
-        new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (stand-in until NodeLocal: not durable)", null, _ => Task.FromResult(NodeMemory())),
+        new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (no disk: what moving a record costs without a durable store)", null, _ => Task.FromResult(NodeMemory())),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
         new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),

@@ -6,10 +6,10 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Testbed.Thesis;
 
 /// <summary>
-/// A stand-in Reactive store until the NodeLocal provider lands: records in the memory of the silo
-/// hosting the grain (not durable, no fsync), moved with the grain by the runtime's storage
-/// migration (export on the source, import on the target, complete on the source). It measures
-/// what the runtime and the link cost for a record transfer, not what a durable store adds.
+/// A Reactive store without a disk, beside NodeLocal: records in the memory of the silo hosting
+/// the grain (not durable, no fsync), moved with the grain by the runtime's storage migration
+/// (export on the source, import on the target, complete on the source). It measures what the
+/// runtime and the link cost for a record transfer, not what a durable store adds.
 /// </summary>
 internal sealed class NodeMemoryGrainStorage : IGrainStorage, IGrainStorageMigration
 {

@@ -50,6 +50,18 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     /// <summary>The write batcher, when batching is on.</summary>
     internal EtcdWriteBatcher? Batcher => _batcher;
 
+    /// <summary>The first segment of every key.</summary>
+    internal string Prefix => _prefix;
+
+    /// <summary>The provider's name.</summary>
+    internal string Name => _name;
+
+    /// <summary>The provider's options.</summary>
+    internal EtcdStorageOptions Options => _options;
+
+    /// <summary>The client of the provider's etcd.</summary>
+    internal EtcdClient Client => _client;
+
     internal string KeyOf(string stateName, GrainId grainId) => $"{_prefix}/{grainId.Type}/{grainId.Key}/{stateName}";
 
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
@@ -58,7 +70,9 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         EtcdKeyValue? kv;
         try
         {
-            kv = await _client.GetValueAsync(key, _options.SerializableReads, cancellationToken).ConfigureAwait(false);
+            kv = _options.Migration == EtcdMigrationMode.Replicated
+                ? await ReadCheckedAsync(key, grainState.ETag, cancellationToken).ConfigureAwait(false)
+                : await _client.GetValueAsync(key, _options.SerializableReads, cancellationToken).ConfigureAwait(false);
         }
         catch (EtcdException e)
         {
@@ -99,10 +113,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             }
             catch (EtcdException e)
             {
+                ForgetLowerBound(key);
                 throw Wrap("write", key, e);
             }
             if (!outcome.Succeeded)
             {
+                ForgetLowerBound(key);
                 throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", outcome.Revision == 0 ? null : FormatEtag(outcome.Revision), grainState.ETag);
             }
             grainState.ETag = FormatEtag(outcome.Revision);
@@ -124,10 +140,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         }
         catch (EtcdException e)
         {
+            ForgetLowerBound(key);
             throw Wrap("write", key, e);
         }
         if (!result.Succeeded)
         {
+            ForgetLowerBound(key);
             throw Inconsistent("Write", key, result, grainState.ETag);
         }
         grainState.ETag = FormatEtag(result.Revision);
@@ -150,10 +168,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         }
         catch (EtcdException e)
         {
+            ForgetLowerBound(key);
             throw Wrap("clear", key, e);
         }
         if (!result.Succeeded)
         {
+            ForgetLowerBound(key);
             throw Inconsistent("Clear", key, result, grainState.ETag);
         }
         grainState.ETag = null;
@@ -181,7 +201,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     internal static string FormatEtag(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The mod revision the key must have for the operation to apply; 0: the key must be absent.</summary>
-    private static long ExpectedRevision(string key, string? etag, string operation)
+    internal static long ExpectedRevision(string key, string? etag, string operation)
     {
         if (etag is null)
         {

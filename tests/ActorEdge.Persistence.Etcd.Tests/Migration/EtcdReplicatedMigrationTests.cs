@@ -236,7 +236,7 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
 
         Assert.Equal((12, state.ETag), (handedOver.State.Count, handedOver.ETag));
         Assert.IsAssignableFrom<EtcdException>(e.InnerException);
-        Assert.Contains("etcd is unavailable for /etcdserverpb.KV/Range", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"etcd grain storage 'proactive' failed to read '{isolated.Storage.KeyOf("s", _grain)}'", e.Message, StringComparison.Ordinal);
         Assert.Equal((1L, 0L), (isolated.Storage.LocalReads, isolated.Storage.LinearizableReads));
     }
 

@@ -214,12 +214,26 @@ internal sealed partial class SiloRuntime
         }
     }
 
-    public IGrainStorage ResolveStorage(string? storageName, GrainId grainId)
+    /// <summary>
+    /// The provider of a persistent state: the one named, else the one registered under the grain
+    /// class's migration strategy (or the cluster's default strategy), else the default provider.
+    /// </summary>
+    public (string Name, IGrainStorage Storage) ResolveStorage(string? storageName, GrainClassInfo classInfo, GrainId grainId)
     {
+        if (storageName is null && (classInfo.Strategy ?? _migration.Options.DefaultStrategy) is { } strategy)
+        {
+            var byStrategy = strategy.ToString();
+            var storage = Services.GetKeyedService<IGrainStorage>(byStrategy)
+                ?? throw new InvalidOperationException($"Grain {grainId} uses the {byStrategy} migration strategy, but no storage provider is registered under the name '{byStrategy}' on this silo. Add one with silo.Add...GrainStorage(StorageNames.{byStrategy}).");
+            return (byStrategy, storage);
+        }
         var name = storageName ?? StorageNames.Default;
-        return Services.GetKeyedService<IGrainStorage>(name)
-            ?? throw new InvalidOperationException($"Grain {grainId} uses storage provider '{name}', which is not configured on this silo. Add it with silo.Add...GrainStorage(\"{name}\").");
+        return (name, ResolveStorage(name)
+            ?? throw new InvalidOperationException($"Grain {grainId} uses storage provider '{name}', which is not configured on this silo. Add it with silo.Add...GrainStorage(\"{name}\")."));
     }
+
+    /// <summary>The provider registered under <paramref name="name"/>, or null.</summary>
+    public IGrainStorage? ResolveStorage(string name) => Services.GetKeyedService<IGrainStorage>(name);
 
     public string DescribeMethod(uint interfaceId, uint methodId) => MethodNames.Describe(interfaceId, methodId);
 

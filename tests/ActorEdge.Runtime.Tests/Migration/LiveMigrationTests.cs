@@ -261,7 +261,7 @@ public sealed class LiveMigrationTests
         });
         listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
         {
-            if (Tag(tags, "trigger") == "management")
+            if (Tag(tags, "trigger") == "management" && Tag(tags, "grain.type") == "migration")
             {
                 outcomes.Enqueue(Tag(tags, "outcome")!);
             }

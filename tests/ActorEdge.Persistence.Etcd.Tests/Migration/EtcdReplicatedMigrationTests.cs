@@ -81,6 +81,50 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task Export_WhileAnotherGrainWrites_EveryWriteSucceeds()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0");
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+        var other = new GrainId("proactive", "busy");
+        var state = new GrainState<ConformanceState>(new ConformanceState());
+        var errors = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var writing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                state.State.Count++;
+                try
+                {
+                    await n1.WriteStateAsync("s", other, state);
+                }
+                catch (Exception e) when (e is EtcdStorageException or InconsistentStateException)
+                {
+                    errors.Add(e.Message);
+                    state.State.Count--;
+                    var reread = new GrainState<ConformanceState>(new ConformanceState());
+                    await n1.ReadStateAsync("s", other, reread);
+                    (state.State.Count, state.ETag) = (reread.State.Count, reread.ETag);
+                }
+            }
+        });
+
+        await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
+        foreach (var node in new[] { "n1", "n2", "n0", "n1", "n2", "n0" })
+        {
+            await n0.ExportAsync(Migration(null, node), CancellationToken.None);
+            Assert.Equal(LeaderMoveOutcome.Moved, n0.LastLeaderMove);
+        }
+        await stop.CancelAsync();
+        await writing;
+
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await n0.ReadStateAsync("s", other, read);
+        Assert.Equal(state.State.Count, read.State.Count);
+    }
+
+    [Fact]
     public async Task Export_MemberNamedInTheMap_MovesTheLeaderThere()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0", o => o.MemberNames["edge-west"] = "n2");

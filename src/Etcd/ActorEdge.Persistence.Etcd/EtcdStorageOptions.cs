@@ -85,6 +85,15 @@ public sealed class EtcdStorageOptions
     /// </summary>
     public TimeSpan LeaderMoveCooldown { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Replicated mode: whether a migration waits for the leader move to finish ("leader-move",
+    /// counted in the migration time as the thesis counts re-election). When false the move runs in
+    /// the background and the hand-over goes on at once: a shorter migration, but the grain's first
+    /// writes at the target may still cross to the old leader, or wait out the transfer.
+    /// <value>Default true.</value>
+    /// </summary>
+    public bool AwaitLeaderMove { get; set; } = true;
+
     /// <inheritdoc />
     public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(service id)"}, SerializableReads={SerializableReads}, CompactionInterval={CompactionInterval?.ToString() ?? "off"}, MaxWritesPerTransaction={MaxWritesPerTransaction}, Migration={Migration}, {Client}";
 }

@@ -7,6 +7,7 @@ using ActorEdge.Invocation;
 using ActorEdge.Management;
 using ActorEdge.Serialization;
 using ActorEdge.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ActorEdge.Persistence.Etcd.Migration;
@@ -66,8 +67,10 @@ public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task MigrateAsync_Proactive200TimesUnderCallers_EveryCallOnceInOrderAndTheLeaderFollowsTheGrain()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task MigrateAsync_Proactive200TimesUnderCallers_EveryCallOnceInOrderAndTheLeaderFollowsTheGrain(bool awaitLeaderMove)
     {
         await using var etcd = await EtcdCluster.StartAsync(["node-0", "node-1", "node-2"]);
         var cluster = await StartClusterAsync((silo, index) => silo.AddEtcdGrainStorage(StorageNames.Proactive, o =>
@@ -75,6 +78,7 @@ public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
             o.KeyPrefix = _prefix;
             o.Migration = EtcdMigrationMode.Replicated;
             o.LeaderMoveCooldown = TimeSpan.Zero;
+            o.AwaitLeaderMove = awaitLeaderMove;
             o.CompactionInterval = null;
             o.Client.Endpoints.Add(etcd[$"node-{index}"].ClientUrl);
             foreach (var member in etcd.Members.Where(m => m.Name != $"node-{index}"))
@@ -87,13 +91,23 @@ public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
 
         var (grain, key, total) = await MigrateUnderLoadAsync<IEtcdProactiveGrain>(cluster);
 
+        var providers = cluster.Silos.Select(s => (EtcdReplicatedMigration)s.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Proactive)).ToArray();
+        if (!awaitLeaderMove)
+        {
+            // Moves started by different silos may land in any order: let them finish, then one more migration.
+            await Task.WhenAll(providers.Select(p => p.PendingLeaderMove)).WaitAsync(TimeSpan.FromSeconds(30));
+            var where = await grain.Where();
+            var from = cluster.Silos.Single(s => s.Address.ToString() == where).Index;
+            Assert.True(await cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(((GrainReference)grain).GrainId, cluster.Silos[(from + 1) % 3].Address));
+            await providers[from].PendingLeaderMove.WaitAsync(TimeSpan.FromSeconds(30));
+        }
         var host = cluster.Silos.Single(s => s.Address.ToString() == grain.Where().Result);
         Assert.Equal(host.NodeName, (await etcd.WaitForLeaderAsync()).Name);
         await using var client = etcd.CreateClient();
         var kv = await client.GetValueAsync($"{_prefix}/{((GrainReference)grain).GrainId.Type}/{key}/s");
         Assert.Equal(total, Serializer.Deserialize<EtcdCounterState>(kv!.Value.Span).Value);
-        Assert.Equal(Migrations, components.Count("leader-move"));
-        Assert.Equal(Migrations, components.Count("catch-up"));
+        Assert.Equal(awaitLeaderMove ? Migrations : Migrations + 1, components.Count("leader-move"));
+        Assert.Equal(awaitLeaderMove ? Migrations : Migrations + 1, components.Count("catch-up"));
         output.WriteLine(components.Summary());
     }
 

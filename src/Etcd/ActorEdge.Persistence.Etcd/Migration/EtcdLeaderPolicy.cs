@@ -43,6 +43,8 @@ internal enum LeaderMoveOutcome
 /// </remarks>
 internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix, EtcdStorageOptions options, ILogger logger, TimeProvider timeProvider)
 {
+    // One decision at a time per silo: concurrent migrations to one node then find it leading already.
+    private readonly SemaphoreSlim _deciding = new(1, 1);
     private IReadOnlyList<EtcdMember>? _members;
 
     /// <summary>The key holding the last claim.</summary>
@@ -53,6 +55,19 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
 
     /// <summary>Moves the etcd leader to the member on <paramref name="node"/> if the policy allows.</summary>
     public async Task<LeaderMoveOutcome> MoveToNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DecideAndMoveAsync(node, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _deciding.Release();
+        }
+    }
+
+    private async Task<LeaderMoveOutcome> DecideAndMoveAsync(string node, CancellationToken cancellationToken)
     {
         var name = MemberOf(node);
         var member = await FindMemberAsync(name, cancellationToken).ConfigureAwait(false);

@@ -54,15 +54,31 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
         {
             return ReadOnlyMemory<byte>.Empty;
         }
+        if (Storage.Options.AwaitLeaderMove)
+        {
+            await MoveLeaderAsync(node, migration.GrainId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The hand-over goes on at once; the grain's first writes at the target may still go to the old leader.
+            PendingLeaderMove = Task.Run(() => MoveLeaderAsync(node, migration.GrainId, CancellationToken.None), CancellationToken.None);
+        }
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>The last leader move started in the background (<see cref="EtcdStorageOptions.AwaitLeaderMove"/> false).</summary>
+    internal Task PendingLeaderMove { get; private set; } = Task.CompletedTask;
+
+    private async Task MoveLeaderAsync(string node, GrainId grainId, CancellationToken cancellationToken)
+    {
         try
         {
             LastLeaderMove = await LeaderPolicy.MoveToNodeAsync(node, cancellationToken).ConfigureAwait(false);
         }
         catch (EtcdException e)
         {
-            LogWarningLeaderMoveFailed(_logger, node, migration.GrainId, e.Message);
+            LogWarningLeaderMoveFailed(_logger, node, grainId, e.Message);
         }
-        return ReadOnlyMemory<byte>.Empty;
     }
 
     public override async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)

@@ -202,14 +202,14 @@ public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == "ActorEdge" && instrument.Name == "actoredge.migration.duration")
+                if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.duration" or "actoredge.migration.disruption")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
             {
-                string? type = null, component = null;
+                string? type = null, component = instrument.Name == "actoredge.migration.disruption" ? "disruption (caller)" : null;
                 foreach (var tag in tags)
                 {
                     if (tag.Key == "grain.type") { type = tag.Value as string; }

@@ -57,7 +57,9 @@ public sealed class EtcdStorageOptions
 
     /// <summary>
     /// Replicated mode: the client endpoint of the etcd member on this silo's edge node, which
-    /// imports wait on and local reads are checked against.
+    /// imports wait on. Keep it first in <c>Client.Endpoints</c> too: reads go to the first
+    /// endpoint (serializable reads are checked against the answering member's revision, so
+    /// another member is safe, only not local).
     /// <value>Default null: the first of <c>Client.Endpoints</c>.</value>
     /// </summary>
     public Uri? LocalMember { get; set; }

@@ -125,6 +125,41 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task Export_LeaderMoveFails_ExportStillSucceedsAndTheLeaderStays()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0");
+        await n0.ExportAsync(Migration(null, "n1"), CancellationToken.None);
+        // A client that knows only n0 cannot reach the leader (n1) to ask it to step down.
+        await using var blind = etcd.Replicated(_prefix, "n0", o =>
+        {
+            o.Client.Endpoints.Clear();
+            o.Client.Endpoints.Add(etcd.Cluster["n0"].ClientUrl);
+        });
+
+        var exported = await blind.ExportAsync(Migration(null, "n2"), CancellationToken.None);
+
+        Assert.True(exported.IsEmpty);
+        Assert.Null(blind.LastLeaderMove);
+        Assert.Equal("n1", await etcd.LeaderAsync());
+    }
+
+    [Fact]
+    public async Task Export_LeaderMoveInTheBackground_ReturnsBeforeTheMoveAndTheMoveCompletes()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0", o => o.AwaitLeaderMove = false);
+        await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
+        await n0.PendingLeaderMove;
+
+        await n0.ExportAsync(Migration(null, "n2"), CancellationToken.None);
+        var returnedBeforeTheMove = !n0.PendingLeaderMove.IsCompleted;
+        await n0.PendingLeaderMove.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(returnedBeforeTheMove);
+        Assert.Equal(LeaderMoveOutcome.Moved, n0.LastLeaderMove);
+        Assert.Equal("n2", await etcd.LeaderAsync());
+    }
+
+    [Fact]
     public async Task Export_MemberNamedInTheMap_MovesTheLeaderThere()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0", o => o.MemberNames["edge-west"] = "n2");

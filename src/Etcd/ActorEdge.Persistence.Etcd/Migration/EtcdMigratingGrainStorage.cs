@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ActorEdge.Persistence.Etcd.Migration;
 
 /// <summary>
@@ -37,7 +39,7 @@ internal abstract class EtcdMigratingGrainStorage(EtcdGrainStorage storage) : IG
     public void Dispose() => Storage.Dispose();
 
     /// <summary>Creates the provider for <paramref name="storage"/>'s mode: the storage itself when it does not migrate.</summary>
-    internal static IGrainStorage For(EtcdGrainStorage storage, Microsoft.Extensions.Logging.ILogger logger, TimeProvider timeProvider) => storage.Options.Migration switch
+    internal static IGrainStorage For(EtcdGrainStorage storage, ILogger logger, TimeProvider timeProvider) => storage.Options.Migration switch
     {
         EtcdMigrationMode.NodeLocal => new EtcdNodeLocalMigration(storage, logger),
         EtcdMigrationMode.Replicated => new EtcdReplicatedMigration(storage, logger, timeProvider),

@@ -219,6 +219,7 @@ internal sealed partial class ActivationData
         }
 
         var total = time.GetElapsedTime(migration.RequestedAtTimestamp);
+        _runtime.MigrationCosts.Record(ClassInfo.GrainType, (total - decision).TotalMilliseconds);
         Record(ClassInfo.GrainType, trigger, "decision", decision);
         Record(ClassInfo.GrainType, trigger, "dehydrate", dehydrate);
         Record(ClassInfo.GrainType, trigger, "transfer", transfer);

@@ -13,7 +13,7 @@ internal static class SystemTargetIds
 
     /// <summary>What a gateway tells its clients: grain types by interface, and the gateways.</summary>
     public const uint Gateway = 3;
-    public const uint GatewayGetManifest = 1;
+    public const uint GatewayGetManifest = 1, GatewayPing = 2;
 
     /// <summary>The grain storage held by the development primary silo.</summary>
     public const uint Storage = 4;

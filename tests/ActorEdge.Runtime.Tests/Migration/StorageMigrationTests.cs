@@ -131,6 +131,41 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
+    public async Task MigrateAsync_TargetKilledInTheMiddleOfTheHandOver_SourceFallsBackAndTheRecordSurvives()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.Equal(i, await grain.Call("c", i));
+        }
+        var target = cluster.Silos[1];
+        stores.For(1).ImportGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var management = cluster.Silos[0].GrainFactory.GetGrain<IManagementGrain>(0);
+        var migrating = management.MigrateAsync(id, target.Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        await cluster.KillSiloAsync(target);
+
+        var failure = await Assert.ThrowsAsync<GrainException>(() => migrating);
+        Assert.Contains("failed", failure.Message);
+        Assert.Equal([0], stores.Holders(id));
+        Assert.Equal(0, stores.Completes);
+
+        // The next call activates the grain again (on a live silo), with every acknowledged write.
+        Assert.Equal(5, await grain.Call("c", 5));
+        var host = IndexOf(cluster, await grain.Where());
+        Assert.NotEqual(1, host);
+        Assert.Equal([host], stores.Holders(id));
+        var tracker = MigrationTracker.For(key);
+        Assert.Equal(2, tracker.Activations);
+        Assert.Equal(1, tracker.MaxAlive);
+    }
+
+    [Fact]
     public async Task Activation_RecordOnTheSiloWhereTheGrainLastLived_IsFetchedAndRemovedThere()
     {
         var (cluster, stores) = await StartAsync(3);

@@ -12,7 +12,12 @@ using Xunit;
 
 namespace ActorEdge.Persistence.Etcd.Migration;
 
-/// <summary>Three silos (nodes node-0..node-2) migrating etcd-backed grains under load, with real etcd processes.</summary>
+/// <summary>
+/// Three silos (nodes node-0..node-2) migrating etcd-backed grains under load, with real etcd
+/// processes. The guarantees are the shared strategy suite's (EtcdStrategyTests); these runs also
+/// record the measured migration components and callers' disruption (test output), and cover the
+/// background leader move.
+/// </summary>
 public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
 {
     private const int Migrations = 200;

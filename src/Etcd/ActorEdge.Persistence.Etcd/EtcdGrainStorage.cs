@@ -111,6 +111,10 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             {
                 outcome = await _batcher.WriteAsync(key, expected, buffer.WrittenMemory, estimate, cancellationToken).ConfigureAwait(false);
             }
+            catch (EtcdUnavailableException e) when (CanResolve(e))
+            {
+                outcome = await ResolveWriteAsync(key, expected, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
             catch (EtcdException e)
             {
                 ForgetLowerBound(key);
@@ -131,6 +135,17 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         try
         {
             result = await _client.TxnAsync(new EtcdTxn().If(guard).Then(EtcdOp.Put(key, buffer.WrittenMemory)).Else(EtcdOp.Get(key)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdUnavailableException e) when (CanResolve(e))
+        {
+            var resolved = await ResolveWriteAsync(key, expected, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            if (!resolved.Succeeded)
+            {
+                throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", resolved.Revision == 0 ? null : FormatEtag(resolved.Revision), grainState.ETag);
+            }
+            grainState.ETag = FormatEtag(resolved.Revision);
+            grainState.RecordExists = true;
+            return;
         }
         catch (EtcdRequestTooLargeException e)
         {

@@ -320,6 +320,55 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task ResolveWrite_FirstAttemptApplied_SucceedsWithItsRevisionWithoutWritingAgain()
+    {
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await n1.WriteStateAsync("s", _grain, state);
+        var before = long.Parse(state.ETag!, CultureInfo.InvariantCulture);
+        state.State.Count = 2;
+        await n1.WriteStateAsync("s", _grain, state);
+        var bytes = ActorEdge.Serialization.Serializer.SerializeToArray(state.State);
+
+        var outcome = await n1.Storage.ResolveWriteAsync(n1.Storage.KeyOf("s", _grain), before, bytes, CancellationToken.None);
+
+        Assert.Equal(new EtcdWriteOutcome(true, long.Parse(state.ETag!, CultureInfo.InvariantCulture)), outcome);
+        var kv = await n1.Storage.Client.GetValueAsync(n1.Storage.KeyOf("s", _grain));
+        Assert.Equal(state.ETag, kv!.ModRevision.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task ResolveWrite_FirstAttemptNotApplied_WritesNow()
+    {
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await n1.WriteStateAsync("s", _grain, state);
+        var bytes = ActorEdge.Serialization.Serializer.SerializeToArray(new ConformanceState { Count = 2 });
+
+        var outcome = await n1.Storage.ResolveWriteAsync(n1.Storage.KeyOf("s", _grain), long.Parse(state.ETag!, CultureInfo.InvariantCulture), bytes, CancellationToken.None);
+
+        var kv = await n1.Storage.Client.GetValueAsync(n1.Storage.KeyOf("s", _grain));
+        Assert.Equal(new EtcdWriteOutcome(true, kv!.ModRevision), outcome);
+        Assert.Equal(bytes, kv.Value.ToArray());
+    }
+
+    [Fact]
+    public async Task ResolveWrite_KeyHoldsSomethingElse_FailsWithTheStoredRevision()
+    {
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await n1.WriteStateAsync("s", _grain, state);
+        var first = long.Parse(state.ETag!, CultureInfo.InvariantCulture);
+        state.State.Count = 5;
+        await n1.WriteStateAsync("s", _grain, state);
+        var bytes = ActorEdge.Serialization.Serializer.SerializeToArray(new ConformanceState { Count = 2 });
+
+        var outcome = await n1.Storage.ResolveWriteAsync(n1.Storage.KeyOf("s", _grain), first, bytes, CancellationToken.None);
+
+        Assert.Equal(new EtcdWriteOutcome(false, long.Parse(state.ETag!, CultureInfo.InvariantCulture)), outcome);
+    }
+
+    [Fact]
     public void Replicated_NamesItsComponentsAndHandsOverTheInMemoryState()
     {
         using var n0 = etcd.Replicated(_prefix, "n0");

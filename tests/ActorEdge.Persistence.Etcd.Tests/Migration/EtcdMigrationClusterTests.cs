@@ -237,7 +237,7 @@ public sealed class EtcdMigrationClusterTests(ITestOutputHelper output)
         public string Summary() => string.Join(Environment.NewLine, _components.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p =>
         {
             var sorted = p.Value.Order().ToArray();
-            return string.Create(CultureInfo.InvariantCulture, $"{p.Key}: n={sorted.Length} median={sorted[sorted.Length / 2]:F2} ms p90={sorted[(int)(sorted.Length * 0.9)]:F2} ms mean={sorted.Average():F2} ms");
+            return string.Create(CultureInfo.InvariantCulture, $"{p.Key}: n={sorted.Length} median={sorted[sorted.Length / 2]:F2} ms p90={sorted[(int)(sorted.Length * 0.9)]:F2} ms mean={sorted.Average():F2} ms max={sorted[^1]:F2} ms");
         }));
 
         public void Dispose() => _listener.Dispose();

@@ -24,7 +24,7 @@ public sealed class ThreeNodeEtcdFixture : IAsyncLifetime
     internal EtcdReplicatedMigration Replicated(string prefix, string node, Action<EtcdStorageOptions>? configure = null, TimeProvider? timeProvider = null, EtcdCluster? cluster = null)
     {
         cluster ??= Cluster;
-        var options = new EtcdStorageOptions { KeyPrefix = prefix, CompactionInterval = null, Migration = EtcdMigrationMode.Replicated, LeaderMoveCooldown = TimeSpan.Zero };
+        var options = new EtcdStorageOptions { KeyPrefix = prefix, CompactionInterval = null, Migration = EtcdMigrationMode.Replicated, LeaderMoveCooldown = TimeSpan.Zero, AwaitLeaderMove = true };
         options.Client.RequestTimeout = TimeSpan.FromSeconds(5);
         options.Client.Endpoints.Add(cluster[node].ClientUrl);
         foreach (var member in cluster.Members)

@@ -96,6 +96,8 @@ public sealed class EtcdProactiveStrategyTests(MemberPerNodeEtcdFixture etcd) : 
             o.Migration = EtcdMigrationMode.Replicated;
             // Every migration moves the leader, so where it ends is exact.
             o.LeaderMoveCooldown = TimeSpan.Zero;
+            // The suite checks the leader sits on the host's member once a migration returns.
+            o.AwaitLeaderMove = true;
             o.CompactionInterval = null;
         });
 

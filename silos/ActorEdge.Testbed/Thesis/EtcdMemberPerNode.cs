@@ -11,24 +11,33 @@ namespace ActorEdge.Testbed.Thesis;
 /// An etcd cluster with one member per edge node whose peer traffic crosses emulated links: each
 /// member advertises its peer URL through a <see cref="DelayingProxy"/> with the inter-node delay,
 /// so Raft pays the node-to-node round trip (every pair of nodes is equally far apart here, so one
-/// proxy per member gives each pair its delay).
+/// proxy per member gives each pair its delay). Clients reach member <c>j</c> from node <c>k</c>
+/// through their own link (<see cref="ClientEndpoint"/>: intra-node delay for the node's own member,
+/// inter-node otherwise), and every member advertises all the links to it as its client URLs, so a
+/// client that knows only its node's links still recognises the leader among its endpoints.
 /// </summary>
 internal sealed class EtcdMemberPerNode : IAsyncDisposable
 {
     private readonly string _root;
     private readonly List<DelayingProxy> _peerLinks;
+    private readonly DelayingProxy[,] _clientLinks;
 
-    private EtcdMemberPerNode(string root, IReadOnlyList<EtcdMemberProcess> members, List<DelayingProxy> peerLinks)
+    private EtcdMemberPerNode(string root, IReadOnlyList<EtcdMemberProcess> members, List<DelayingProxy> peerLinks, DelayingProxy[,] clientLinks)
     {
         _root = root;
         Members = members;
         _peerLinks = peerLinks;
+        _clientLinks = clientLinks;
     }
+
+    /// <summary>The URL a client on node <paramref name="fromNode"/> uses for the member of node <paramref name="memberNode"/> (0-based).</summary>
+    public Uri ClientEndpoint(int fromNode, int memberNode) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_clientLinks[fromNode, memberNode].EndPoint.Port}"));
 
     /// <summary>The members, in node order.</summary>
     public IReadOnlyList<EtcdMemberProcess> Members { get; }
 
-    public static async Task<EtcdMemberPerNode> StartAsync(int nodes, double interNodeMs, long bytesPerSecond)
+    public static async Task<EtcdMemberPerNode> StartAsync(int nodes, double interNodeMs, double intraNodeMs, long bytesPerSecond)
     {
         var binary = EtcdCluster.FindBinary("etcd");
         var parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
@@ -43,6 +52,17 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
             members.Add(new EtcdMemberProcess(binary, $"node-{i + 1}", Path.Combine(root, $"m{i}"), client, peer));
             links.Add(new DelayingProxy(new IPEndPoint(IPAddress.Loopback, peer), link, link).Start());
         }
+        var clientLinks = new DelayingProxy[nodes, nodes];
+        for (var from = 0; from < nodes; from++)
+        {
+            for (var to = 0; to < nodes; to++)
+            {
+                var profile = from == to ? new LinkProfile(TimeSpan.FromMilliseconds(intraNodeMs)) : link;
+                clientLinks[from, to] = new DelayingProxy(new IPEndPoint(IPAddress.Loopback, members[to].ClientUrl.Port), profile, profile).Start();
+            }
+        }
+        string AdvertisedClients(int to) => string.Join(",", Enumerable.Range(0, nodes).Select(from =>
+            string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{clientLinks[from, to].EndPoint.Port}")));
         string Advertised(int i) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{links[i].EndPoint.Port}");
         var initialCluster = string.Join(",", members.Select((m, i) => $"{m.Name}={Advertised(i)}"));
         var token = Guid.NewGuid().ToString("N");
@@ -52,7 +72,7 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
             member.Arguments =
             [
                 "--name", member.Name, "--data-dir", member.DataDir,
-                "--listen-client-urls", member.ClientUrl.ToString().TrimEnd('/'), "--advertise-client-urls", member.ClientUrl.ToString().TrimEnd('/'),
+                "--listen-client-urls", member.ClientUrl.ToString().TrimEnd('/'), "--advertise-client-urls", AdvertisedClients(i),
                 "--listen-peer-urls", member.PeerUrl.ToString().TrimEnd('/'), "--initial-advertise-peer-urls", Advertised(i),
                 "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
                 // etcd's defaults (the thesis ran them): 100 ms heartbeats, 1 s election timeout.
@@ -64,7 +84,7 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
         {
             member.Start();
         }
-        var cluster = new EtcdMemberPerNode(root, members, links);
+        var cluster = new EtcdMemberPerNode(root, members, links, clientLinks);
         try
         {
             await cluster.WaitForLeaderAsync().ConfigureAwait(false);
@@ -117,7 +137,8 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
         {
             return;
         }
-        await using var admin = new EtcdClient(new EtcdClientOptions { RequestTimeout = TimeSpan.FromSeconds(10), RouteToLeader = false }.WithEndpoints(Members.Select(m => m.ClientUrl)));
+        // Through node 1's links: the members advertise the links, and the client finds the leader by them.
+        await using var admin = new EtcdClient(new EtcdClientOptions { RequestTimeout = TimeSpan.FromSeconds(10), RouteToLeader = false }.WithEndpoints(Enumerable.Range(0, Members.Count).Select(j => ClientEndpoint(0, j))));
         await admin.MoveLeaderAsync(target).ConfigureAwait(false);
         while (await WaitForLeaderAsync().ConfigureAwait(false) != target)
         {
@@ -131,7 +152,7 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
         {
             await member.KillAsync().ConfigureAwait(false);
         }
-        foreach (var link in _peerLinks)
+        foreach (var link in _peerLinks.Concat(_clientLinks.Cast<DelayingProxy>()))
         {
             await link.DisposeAsync().ConfigureAwait(false);
         }

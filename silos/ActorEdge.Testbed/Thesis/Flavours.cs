@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEdge.Etcd.Testing;
 using ActorEdge.Hosting;
+using ActorEdge.Persistence.Etcd;
 using ActorEdge.Redis.Testing;
 using ActorEdge.TestingHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,8 +74,8 @@ internal static class Flavours
         new("Centralized-etcd", MigrationStrategy.Centralized, "a single-member etcd process on the store node", "etcd", EtcdAsync),
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store (fsync'd files) in each silo's directory", null, _ => Task.FromResult(NodeLocal())),
         new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (no disk: what moving a record costs without a durable store)", null, _ => Task.FromResult(NodeMemory())),
-        new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd per node", "etcd", null, "the node-local etcd flavour is not on main yet"),
-        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node", "etcd", null, "the etcd leader-move flavour is not on main yet"),
+        new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd on each node (EtcdMigrationMode.NodeLocal)", "etcd", EtcdPerNodeAsync),
+        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the provider moves the leader, the target catches up)", "etcd", EtcdReplicatedAsync),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
         new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo", null, null, "the CRDT storage does not take part in migration on main yet"),
     ];
@@ -169,21 +170,92 @@ internal static class Flavours
             etcd.DisposeAsync);
     }
 
+    private static async Task<FlavourDeployment> EtcdPerNodeAsync(Topology topology)
+    {
+        var stores = new List<EtcdCluster>();
+        try
+        {
+            foreach (var _ in topology.SiloNodes)
+            {
+                stores.Add(await EtcdCluster.StartAsync(1, "--quota-backend-bytes", (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-request-bytes", (16 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false));
+            }
+        }
+        catch
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+        return new FlavourDeployment(
+            $"a single-member etcd on each of {string.Join(", ", topology.SiloNodes)} (each silo on its node's, {topology.IntraNodeMs} ms away)",
+            (silo, index, cluster) =>
+            {
+                var node = topology.SiloNodes[index % topology.SiloNodes.Length];
+                var url = stores[index % stores.Count].Members[0].ClientUrl;
+                var link = cluster.CreateLink(node, node, new IPEndPoint(IPAddress.Loopback, url.Port));
+                silo.AddEtcdGrainStorage(StorageNames.Reactive, o =>
+                {
+                    o.Client.Endpoints.Add(new Uri($"http://127.0.0.1:{link.EndPoint.Port}"));
+                    o.Client.RequestTimeout = TimeSpan.FromSeconds(30);
+                    o.Client.MaxRequestBytes = 16 << 20;
+                    o.Migration = EtcdMigrationMode.NodeLocal;
+                    o.CompactionInterval = TimeSpan.FromSeconds(2);
+                    o.CompactionRetainedRevisions = 1000;
+                });
+            },
+            async () =>
+            {
+                foreach (var store in stores)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                }
+            });
+    }
+
+    private static async Task<FlavourDeployment> EtcdReplicatedAsync(Topology topology)
+    {
+        var etcd = await EtcdMemberPerNode.StartAsync(topology.SiloNodes.Length, topology.InterNodeMs, topology.IntraNodeMs, topology.InterNodeBytesPerSecond).ConfigureAwait(false);
+        await etcd.MoveLeaderAsync(0).ConfigureAwait(false);
+        return new FlavourDeployment(
+            $"etcd with a member on each of {string.Join(", ", topology.SiloNodes)} (peer links {topology.InterNodeMs} ms one-way), leader on node-1 at start; each silo lists its node's member first, the others through inter-node links",
+            (silo, index, _) =>
+            {
+                var k = index % topology.SiloNodes.Length;
+                silo.AddEtcdGrainStorage(StorageNames.Proactive, o =>
+                {
+                    o.Client.Endpoints.Add(etcd.ClientEndpoint(k, k));
+                    for (var j = 0; j < etcd.Members.Count; j++)
+                    {
+                        if (j != k)
+                        {
+                            o.Client.Endpoints.Add(etcd.ClientEndpoint(k, j));
+                        }
+                    }
+                    o.Client.RequestTimeout = TimeSpan.FromSeconds(30);
+                    o.Client.MaxRequestBytes = 16 << 20;
+                    o.Migration = EtcdMigrationMode.Replicated;
+                    o.CompactionInterval = TimeSpan.FromSeconds(2);
+                    o.CompactionRetainedRevisions = 1000;
+                });
+            },
+            etcd.DisposeAsync);
+    }
+
     private static async Task<FlavourDeployment> EtcdMemberPerNodeAsync(Topology topology)
     {
-        var etcd = await EtcdMemberPerNode.StartAsync(topology.SiloNodes.Length, topology.InterNodeMs, topology.InterNodeBytesPerSecond).ConfigureAwait(false);
+        var etcd = await EtcdMemberPerNode.StartAsync(topology.SiloNodes.Length, topology.InterNodeMs, topology.IntraNodeMs, topology.InterNodeBytesPerSecond).ConfigureAwait(false);
         // Start with the leader on node 1, where the grains start (as the thesis's Proactive set-up did).
         await etcd.MoveLeaderAsync(0).ConfigureAwait(false);
         return new FlavourDeployment(
             $"etcd with a member on each of {string.Join(", ", topology.SiloNodes)} (peer links {topology.InterNodeMs} ms one-way), leader on node-1; serializable reads on the local member, writes forwarded to the leader",
             (silo, index, cluster) =>
             {
-                var node = topology.SiloNodes[index % topology.SiloNodes.Length];
-                var member = etcd.Members[index % etcd.Members.Count].ClientUrl;
-                var link = cluster.CreateLink(node, node, new IPEndPoint(IPAddress.Loopback, member.Port));
+                var k = index % topology.SiloNodes.Length;
                 silo.AddEtcdGrainStorage(StorageNames.Proactive, o =>
                 {
-                    o.Client.Endpoints.Add(new Uri($"http://127.0.0.1:{link.EndPoint.Port}"));
+                    o.Client.Endpoints.Add(etcd.ClientEndpoint(k, k));
                     // The silo knows only its own member: writes go to the leader through it.
                     o.Client.RouteToLeader = false;
                     o.Client.RequestTimeout = TimeSpan.FromSeconds(30);

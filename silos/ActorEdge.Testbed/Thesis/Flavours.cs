@@ -75,7 +75,8 @@ internal static class Flavours
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store (fsync'd files) in each silo's directory", null, _ => Task.FromResult(NodeLocal())),
         new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (no disk: what moving a record costs without a durable store)", null, _ => Task.FromResult(NodeMemory())),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd on each node (EtcdMigrationMode.NodeLocal)", "etcd", EtcdPerNodeAsync),
-        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the provider moves the leader, the target catches up)", "etcd", EtcdReplicatedAsync),
+        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the provider moves the leader in the background, the target catches up)", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: false)),
+        new("Proactive-etcd-await", MigrationStrategy.Proactive, "as Proactive-etcd, with AwaitLeaderMove: the hand-over waits for the leader move", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: true)),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
         new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo", null, null, "the CRDT storage does not take part in migration on main yet"),
     ];
@@ -214,7 +215,7 @@ internal static class Flavours
             });
     }
 
-    private static async Task<FlavourDeployment> EtcdReplicatedAsync(Topology topology)
+    private static async Task<FlavourDeployment> EtcdReplicatedAsync(Topology topology, bool awaitLeaderMove)
     {
         var etcd = await EtcdMemberPerNode.StartAsync(topology.SiloNodes.Length, topology.InterNodeMs, topology.IntraNodeMs, topology.InterNodeBytesPerSecond).ConfigureAwait(false);
         await etcd.MoveLeaderAsync(0).ConfigureAwait(false);
@@ -236,6 +237,7 @@ internal static class Flavours
                     o.Client.RequestTimeout = TimeSpan.FromSeconds(30);
                     o.Client.MaxRequestBytes = 16 << 20;
                     o.Migration = EtcdMigrationMode.Replicated;
+                    o.AwaitLeaderMove = awaitLeaderMove;
                     o.CompactionInterval = TimeSpan.FromSeconds(2);
                     o.CompactionRetainedRevisions = 1000;
                 });

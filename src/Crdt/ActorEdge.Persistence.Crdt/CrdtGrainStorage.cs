@@ -11,8 +11,9 @@ namespace ActorEdge.Persistence.Crdt;
 /// different silos converge to the latest write. The ETag is derived from the state's causal
 /// context, which grows with every update from any silo: a write whose ETag does not match the
 /// local replica throws <see cref="InconsistentStateException"/>, and ETags are never reused.
+/// Migration (Proactive) hands the state's version to the target, which waits for it (CrdtGrainStorage.Migration.cs).
 /// </summary>
-internal sealed class CrdtGrainStorage(string name, string serviceId, CrdtStorageOptions options, CrdtReplicator replicator) : ICrdtGrainStorage
+internal sealed partial class CrdtGrainStorage(string name, string serviceId, CrdtStorageOptions options, CrdtReplicator replicator) : ICrdtGrainStorage, IGrainStorageMigration
 {
     public string Name { get; } = name;
 

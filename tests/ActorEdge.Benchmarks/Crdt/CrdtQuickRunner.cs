@@ -14,7 +14,7 @@ namespace ActorEdge.Benchmarks.Crdt;
 /// CRDT replication numbers for docs/benchmarks-crdt.md: delta bytes per update against the size
 /// of the change, propagation latency against the link round trip plus the send interval,
 /// updates/s per silo, and convergence time after a partition heals (3 and 6 silos).
-/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c>
+/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c> (<c>-- crdt bytes</c>: the byte tables only).
 /// </summary>
 internal static class CrdtQuickRunner
 {
@@ -24,6 +24,10 @@ internal static class CrdtQuickRunner
     {
         DeltaSizes();
         await WireBytesPerUpdateAsync().ConfigureAwait(false);
+        if (args.Length > 0 && string.Equals(args[0], "bytes", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
         await PropagationAsync().ConfigureAwait(false);
         await ThroughputAsync(journal: false).ConfigureAwait(false);
         await ThroughputAsync(journal: true).ConfigureAwait(false);

@@ -36,6 +36,23 @@ public sealed class CrdtSerializerTests
     }
 
     [Fact]
+    public void Serialize_WithTheOriginImplied_LeavesItsIdOut_AndNeedsItToRead()
+    {
+        var delta = new GCounter().Increment("origin-replica", 7);
+
+        var bytes = CrdtSerializer.SerializeToArray(delta, "origin-replica");
+
+        // version 2 with flag 0x40, tag 1, entry { replica #0, count 7 }, end
+        Assert.Equal("42-01-0C-08-00-10-07-05-05", BitConverter.ToString(bytes));
+        Assert.Equal(7ul, CrdtSerializer.Deserialize<GCounter>(bytes, "origin-replica").Counts["origin-replica"]);
+        Assert.Contains("leaves its origin's replica id out", Assert.Throws<SerializationException>(() => CrdtSerializer.Deserialize<GCounter>(bytes)).Message, StringComparison.Ordinal);
+        // Bytes written without the flag name every replica: an origin given to the reader changes nothing.
+        Assert.Equal(7ul, CrdtSerializer.Deserialize<GCounter>(CrdtSerializer.SerializeToArray(delta), "someone-else").Counts["origin-replica"]);
+        byte[] unknownFlag = [0x82, .. bytes[1..]];
+        Assert.Contains("first byte 0x82", Assert.Throws<SerializationException>(() => CrdtSerializer.Deserialize<GCounter>(unknownFlag, "origin-replica")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Deserialize_EveryStrictPrefix_ThrowsSerializationException()
     {
         var set = new ORSet<string>();
@@ -87,7 +104,7 @@ public sealed class CrdtSerializerTests
 
         // Format version 1 (a nested envelope of tagged fields), as earlier builds wrote a GCounter { a: 3 }.
         byte[] version1 = [0x00, 0x01, 0x08, 0x01, 0x14, 0x0C, 0x0B, 0x01, 0x61, 0x10, 0x03, 0x05, 0x05];
-        Assert.Contains("format version 1; this reader knows version 2 only", Assert.Throws<SerializationException>(() => CrdtSerializer.Deserialize<GCounter>(version1)).Message, StringComparison.Ordinal);
+        Assert.Contains("format version 1 (first byte 0x00); this reader knows version 2 only", Assert.Throws<SerializationException>(() => CrdtSerializer.Deserialize<GCounter>(version1)).Message, StringComparison.Ordinal);
 
         // A dot with counter 0 inside a causal context.
         byte[] zeroDot = [0x02, 0x05, 0x0C, 0x0C, 0x0B, 0x01, 0x61, 0x10, 0x00, 0x05, 0x05, 0x05];

@@ -158,4 +158,62 @@ public sealed class CrdtReplicationTests
 
         Assert.False(replicator.TryRead<GCounter>("k", out var counter, out _) && counter.Value != 0);
     }
+
+    [Fact]
+    public async Task LinkSession_KeysAreNamedOncePerSession_AndAnUnknownSessionIsAnsweredSo()
+    {
+        await using var kit = await StartAsync(1);
+        var replicator = Replicator(kit.Cluster.Silos[0]);
+        var sender = kit.Cluster.Silos[0].Address;
+        var key = "crdt/test/session/1/s";
+        var origin = new GCounter();
+        var d1 = CrdtSerializer.SerializeToArray(origin.Increment("z", 5), "z");
+        var d2 = CrdtSerializer.SerializeToArray(origin.Increment("z", 6), "z");
+
+        // A number the receiver never saw defined: nothing applied, the sender must start over.
+        var unknown = await Deliver(7, null, 1, (d1, 1, define: false));
+        var started = await Deliver(7, "z", 1, (d1, 1, define: true));
+        var numbered = await Deliver(7, null, 2, (d2, 2, define: false));
+        var otherSession = await Deliver(9, null, 3, (d2, 3, define: false));
+
+        Assert.Equal([(0ul, true), (1ul, false), (2ul, false), (0ul, true)], new[] { unknown, started, numbered, otherSession });
+        Assert.True(replicator.TryRead<GCounter>(key, out var counter, out var version));
+        Assert.Equal(11ul, counter.Value);
+        Assert.Equal("{z:1..2}", version.ToString());
+        Assert.Equal(2ul, replicator.DeliveredFrom("z"));
+
+        async Task<(ulong Delivered, bool Unknown)> Deliver(ulong session, string? startsAs, ulong first, params (byte[] Delta, ulong Dot, bool define)[] deltas)
+        {
+            var payload = ReplicationCodec.Encode((ref Writer w) =>
+            {
+                ReplicationCodec.WriteUInt64(ref w, 4, session);
+                if (startsAs is not null)
+                {
+                    ReplicationCodec.WriteString(ref w, 1, startsAs);
+                    w.WriteFieldHeader(5, WireType.VarInt);
+                    w.WriteVarInt64(1_000);
+                }
+                ReplicationCodec.WriteUInt64(ref w, 2, first);
+                foreach (var (delta, dot, define) in deltas)
+                {
+                    ReplicationCodec.WriteSessionDelta(ref w, 3, new DeltaRecord(0, key, "gcounter", dot, delta, 1_005), 0, define, 1_000);
+                }
+            });
+            var response = await replicator.ReceiveDeltasAsync(sender, payload);
+            var r = new Reader(response.Span);
+            (ulong, bool) result = (0, false);
+            while (r.TryReadFieldHeader(out var field, out _))
+            {
+                if (field == 1)
+                {
+                    result.Item1 = r.ReadVarUInt64();
+                }
+                else
+                {
+                    result.Item2 = r.ReadVarUInt64() == 1;
+                }
+            }
+            return result;
+        }
+    }
 }

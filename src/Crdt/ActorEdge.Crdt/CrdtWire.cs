@@ -85,11 +85,17 @@ internal static class CrdtWire
         return replica;
     }
 
-    /// <summary>Starts the replica table of one encoded value (writing or reading); returns the enclosing one, for <see cref="EndReplicaScope"/>.</summary>
-    public static object? BeginReplicaScope()
+    /// <summary>Starts the replica table of one encoded value (writing or reading), holding <paramref name="impliedReplica"/> as #0 when given; returns the enclosing table, for <see cref="EndReplicaScope"/>.</summary>
+    public static object? BeginReplicaScope(string? impliedReplica)
     {
         var enclosing = _replicas;
-        _replicas = new ReplicaTable();
+        var table = new ReplicaTable();
+        if (impliedReplica is not null)
+        {
+            table.Index[impliedReplica] = 0;
+            table.Names.Add(impliedReplica);
+        }
+        _replicas = table;
         return enclosing;
     }
 

@@ -96,9 +96,9 @@ internal static class CrdtQuickRunner
     /// <summary>Bytes on the wire per update: replication payload sent to one peer, one update per batch.</summary>
     private static async Task WireBytesPerUpdateAsync()
     {
-        Console.WriteLine("## Replication payload per update to one peer (deltas sent one per batch: key, type, dot, sequence included)");
-        Console.WriteLine("| update | delta (B) | payload per update per peer (B) | payload/delta |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("## Replication payload per update to one peer (deltas sent one per batch: session, key number, dot, sequence, wall clock included)");
+        Console.WriteLine("| update | change (B) | delta (B) | payload per update per peer (B) | payload/delta | payload/change |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         await using var cluster = await StartClusterAsync(2, journal: false).ConfigureAwait(false);
         var (s0, s1) = (cluster.Silos[0], cluster.Silos[1]);
         var replicator = s0.Services.GetRequiredService<CrdtReplicator>();
@@ -108,16 +108,18 @@ internal static class CrdtQuickRunner
         {
             var state = new GrainState<byte[]>(new byte[stateBytes]);
             var name = $"s{stateBytes}";
-            await MeasureAsync($"grain state write, {stateBytes} B", () => storage.WriteStateAsync(name, grain, state)).ConfigureAwait(false);
+            await MeasureAsync($"grain state write, {stateBytes} B", stateBytes, () => storage.WriteStateAsync(name, grain, state)).ConfigureAwait(false);
         }
         var set = storage.GetCrdtState<ORSet<string>>("set", grain);
         var n = 0;
-        await MeasureAsync("ORSet add, 16 B element", () => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, $"{n++:D16}"))).ConfigureAwait(false);
+        // The change of an add or increment names this silo's replica id (and a counter or count, ~2 B).
+        var replica = replicator.ReplicaId.Length;
+        await MeasureAsync("ORSet add, 16 B element", 16 + replica + 2, () => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, $"{n++:D16}"))).ConfigureAwait(false);
         var counter = storage.GetCrdtState<GCounter>("counter", grain);
-        await MeasureAsync("GCounter increment", () => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId))).ConfigureAwait(false);
+        await MeasureAsync("GCounter increment", replica + 2, () => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId))).ConfigureAwait(false);
         Console.WriteLine();
 
-        async Task MeasureAsync(string name, Func<Task> update)
+        async Task MeasureAsync(string name, int change, Func<Task> update)
         {
             var peer = s1.Services.GetRequiredService<CrdtReplicator>();
             await update().ConfigureAwait(false);
@@ -131,7 +133,7 @@ internal static class CrdtQuickRunner
             var updates = replicator.Stats.Updates - updates0;
             var payload = (double)(replicator.Stats.DeltaBytesSent - bytes0) / updates;
             var delta = (double)(replicator.Stats.DeltaBytes - delta0) / updates;
-            Console.WriteLine($"| {name} | {delta:F0} | {payload:F0} | {payload / delta:F2} |");
+            Console.WriteLine($"| {name} | {change} | {delta:F0} | {payload:F0} | {payload / delta:F2} | {payload / change:F2} |");
         }
     }
 

@@ -100,7 +100,7 @@ internal sealed partial class CrdtReplicator
             case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && bytes is not null && dot != 0:
             {
                 var entry = GetOrCreate(key, type);
-                entry.Value.Merge(entry.Value.Decode(bytes));
+                entry.Value.Merge(entry.Value.Decode(bytes, origin));
                 entry.Version.Add(new Dot(origin, dot));
                 MarkDeliveredLocked(origin, sequence);
                 break;

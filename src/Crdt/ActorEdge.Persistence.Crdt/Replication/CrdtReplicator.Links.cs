@@ -4,7 +4,11 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 
 internal sealed partial class CrdtReplicator
 {
+    /// <summary>A link session stops numbering keys past this many and starts over (bounds both sides' tables).</summary>
+    private const int MaxSessionKeys = 65_536;
+
     private readonly Dictionary<SiloAddress, PeerLink> _links = [];
+    private readonly Dictionary<SiloAddress, InboundSession> _inbound = [];
     private int _antiEntropyTurn;
 
     /// <summary>The peers this replica currently replicates with.</summary>
@@ -140,6 +144,8 @@ internal sealed partial class CrdtReplicator
                 {
                     link.Acknowledged = null;
                 }
+                // The peer may not have seen the key numbers of the failed request: start a new session.
+                link.ResetSession();
                 LogDebugSendFailed(_logger, link.Silo, e.Message);
                 more = false;
             }
@@ -193,17 +199,40 @@ internal sealed partial class CrdtReplicator
 
         // With nothing known about the peer, an empty batch asks it what it has delivered.
         var records = batch ?? [];
+        if (link.Session == 0 || link.KeyNumbers.Count > MaxSessionKeys)
+        {
+            link.StartSession(records.Count > 0 ? records[0].WallMilliseconds : _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        var starts = !link.SessionConfirmed;
         var payload = ReplicationCodec.Encode((ref Writer w) =>
         {
-            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            ReplicationCodec.WriteUInt64(ref w, 4, link.Session);
+            if (starts)
+            {
+                ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+                w.WriteFieldHeader(5, WireType.VarInt);
+                w.WriteVarInt64(link.WallBase);
+            }
             ReplicationCodec.WriteUInt64(ref w, 2, first);
             foreach (var record in records)
             {
-                ReplicationCodec.WriteDelta(ref w, 3, record);
+                var defines = !link.KeyNumbers.TryGetValue(record.Key, out var number);
+                if (defines)
+                {
+                    number = (ulong)link.KeyNumbers.Count;
+                    link.KeyNumbers[record.Key] = number;
+                }
+                ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase);
             }
         });
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
-        var delivered = ReadDelivered(response);
+        var (delivered, unknownSession) = ReadDelivered(response);
+        if (unknownSession)
+        {
+            link.ResetSession();
+            return true;
+        }
+        link.SessionConfirmed = true;
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -227,7 +256,7 @@ internal sealed partial class CrdtReplicator
         });
         LogInformationFullSync(_logger, ReplicaId, link.Silo, states.Count);
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
-        var delivered = ReadDelivered(response);
+        var (delivered, _) = ReadDelivered(response);
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -410,22 +439,33 @@ internal sealed partial class CrdtReplicator
         return await _messenger.SendAsync(peer, TargetId, method, payload, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private static ulong ReadDelivered(byte[] response)
+    private static (ulong Delivered, bool UnknownSession) ReadDelivered(byte[] response)
     {
         var reader = new Reader(response);
         ulong delivered = 0;
+        var unknownSession = false;
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
-            if (field == 1)
+            switch (field)
             {
-                delivered = ReplicationCodec.ReadUInt64(ref reader, wireType);
-            }
-            else
-            {
-                reader.SkipField(wireType);
+                case 1: delivered = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
+                case 2: unknownSession = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0; break;
+                default: reader.SkipField(wireType); break;
             }
         }
-        return delivered;
+        return (delivered, unknownSession);
+    }
+
+    /// <summary>What this replica knows of a peer's link session: its origin, wall-clock base and key numbers.</summary>
+    private sealed class InboundSession(ulong id, string origin, long wallBase)
+    {
+        public ulong Id { get; } = id;
+
+        public string Origin { get; } = origin;
+
+        public long WallBase { get; } = wallBase;
+
+        public List<(string Key, string Type)> Keys { get; } = [];
     }
 
     /// <summary>The replication state of one peer.</summary>
@@ -438,6 +478,30 @@ internal sealed partial class CrdtReplicator
 
         /// <summary>The last of this replica's sequence numbers the peer has delivered; null when unknown.</summary>
         public ulong? Acknowledged { get; set; }
+
+        /// <summary>
+        /// The link session (0: none): the peer learns this replica's id and each key once per
+        /// session, then gets key numbers. Used by the link loop only. Any failed request starts a new
+        /// session, so the peer has seen every definition a session's later batches rely on.
+        /// </summary>
+        public ulong Session { get; private set; }
+
+        /// <summary>Whether the peer has answered a batch of the session (it then knows the origin and wall-clock base).</summary>
+        public bool SessionConfirmed { get; set; }
+
+        public long WallBase { get; private set; }
+
+        public Dictionary<string, ulong> KeyNumbers { get; } = new(StringComparer.Ordinal);
+
+        public void StartSession(long wallBase)
+        {
+            Session = ((ulong)(uint)Random.Shared.Next(1, int.MaxValue) << 1) | 1;
+            SessionConfirmed = false;
+            WallBase = wallBase;
+            KeyNumbers.Clear();
+        }
+
+        public void ResetSession() => Session = 0;
 
         public Task Loop { get; set; } = Task.CompletedTask;
 

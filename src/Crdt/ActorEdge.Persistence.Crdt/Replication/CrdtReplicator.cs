@@ -164,7 +164,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
-            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta, ReplicaId), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
             _log.Add(record);
             if (_log.Count > _options.DeltaLogCapacity)
             {

@@ -9,8 +9,8 @@ internal interface IReplicatedValue
 
     object Value { get; }
 
-    /// <summary>Decodes a state or delta of this type (throws SerializationException when corrupt).</summary>
-    object Decode(ReadOnlySpan<byte> stateOrDelta);
+    /// <summary>Decodes a state or delta of this type (throws SerializationException when corrupt); a delta names its origin, whose id it may leave out.</summary>
+    object Decode(ReadOnlySpan<byte> stateOrDelta, string? origin = null);
 
     /// <summary>Joins a decoded state or delta.</summary>
     void Merge(object decoded);
@@ -26,7 +26,7 @@ internal sealed class ReplicatedValue<T>(string typeName, T value) : IReplicated
 
     public object Value => Crdt;
 
-    public object Decode(ReadOnlySpan<byte> stateOrDelta) => CrdtSerializer.Deserialize<T>(stateOrDelta);
+    public object Decode(ReadOnlySpan<byte> stateOrDelta, string? origin = null) => CrdtSerializer.Deserialize<T>(stateOrDelta, origin);
 
     public void Merge(object decoded) => Crdt.Merge((T)decoded);
 

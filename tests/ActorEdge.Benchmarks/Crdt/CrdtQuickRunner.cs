@@ -117,6 +117,9 @@ internal static class CrdtQuickRunner
         await MeasureAsync("ORSet add, 16 B element", 16 + replica + 2, () => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, $"{n++:D16}"))).ConfigureAwait(false);
         var counter = storage.GetCrdtState<GCounter>("counter", grain);
         await MeasureAsync("GCounter increment", replica + 2, () => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId))).ConfigureAwait(false);
+        var map = storage.GetCrdtState<ORMap<string, PNCounter>>("map", grain);
+        var m = 0;
+        await MeasureAsync("ORMap<string, PNCounter> update (100 keys, one writer)", "sensor-000".Length + replica + 2, () => map.UpdateAsync((s, ctx) => s.Update(ctx.ReplicaId, $"sensor-{m++ % 100:D3}", c => c.Increment(ctx.ReplicaId, 1)))).ConfigureAwait(false);
         Console.WriteLine();
 
         async Task MeasureAsync(string name, int change, Func<Task> update)

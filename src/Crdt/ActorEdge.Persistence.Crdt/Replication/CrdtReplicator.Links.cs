@@ -31,6 +31,7 @@ internal sealed partial class CrdtReplicator
     {
         var bootstrapped = false;
         var nextAntiEntropy = _timeProvider.GetTimestamp();
+        var nextGarbageCollection = nextAntiEntropy;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -47,6 +48,11 @@ internal sealed partial class CrdtReplicator
                         nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
                         var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
                         await TryAntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (_timeProvider.GetElapsedTime(nextGarbageCollection) >= TimeSpan.Zero)
+                    {
+                        nextGarbageCollection = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+                        await CollectGarbageAsync().ConfigureAwait(false);
                     }
                 }
                 await Task.Delay(_options.SendInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -292,6 +298,14 @@ internal sealed partial class CrdtReplicator
             foreach (var (key, entry) in _entries)
             {
                 digest.Add((key, entry.Version.Clone()));
+            }
+            // Dropped keys too: a peer still holding the key cleared sees this replica has it at that version, and drops it as well.
+            foreach (var (key, dropped) in _dropped)
+            {
+                if (!_entries.ContainsKey(key))
+                {
+                    digest.Add((key, dropped.Version.Clone()));
+                }
             }
         }
         var payload = ReplicationCodec.Encode((ref Writer w) =>

@@ -16,7 +16,7 @@ internal sealed partial class CrdtReplicator
         {
             ReplicationCodec.MethodDeltas => await ReceiveDeltasAsync(sender, payload).ConfigureAwait(false),
             ReplicationCodec.MethodFullSync => await ReceiveFullSyncAsync(payload).ConfigureAwait(false),
-            ReplicationCodec.MethodDigest => await AnswerDigestAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodDigest => await AnswerDigestAsync(sender, payload).ConfigureAwait(false),
             ReplicationCodec.MethodPushStates => await ReceiveStatesAsync(payload).ConfigureAwait(false),
             ReplicationCodec.MethodBootstrap => await AnswerBootstrapAsync().ConfigureAwait(false),
             _ => throw new CrdtStorageException($"Unknown CRDT replication method {method}."),
@@ -93,10 +93,17 @@ internal sealed partial class CrdtReplicator
             {
                 // Decode everything first: a corrupt delta rejects the batch and changes nothing.
                 var decoded = new List<(DeltaRecord Record, ReplicaEntry Entry, object Delta)>();
+                var skipped = new List<ulong>();
                 foreach (var record in records)
                 {
                     if (record.Sequence <= delivered)
                     {
+                        continue;
+                    }
+                    if (IsDroppedLocked(record.Key, ContextOf(new Dot(origin, record.DotCounter))))
+                    {
+                        // An update from before the key was dropped (it was cleared after it): delivered, not applied.
+                        skipped.Add(record.Sequence);
                         continue;
                     }
                     var entry = GetOrCreate(record.Key, record.Type);
@@ -114,7 +121,11 @@ internal sealed partial class CrdtReplicator
                     }
                     delivered = record.Sequence;
                 }
-                if (decoded.Count > 0)
+                if (skipped.Count > 0 && skipped[^1] > delivered)
+                {
+                    delivered = skipped[^1];
+                }
+                if (decoded.Count > 0 || skipped.Count > 0)
                 {
                     _delivered[origin] = delivered;
                     SignalChangedLocked();
@@ -162,7 +173,7 @@ internal sealed partial class CrdtReplicator
         return EncodeDelivered(delivered);
     }
 
-    private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(ReadOnlyMemory<byte> payload)
+    private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(SiloAddress? sender, ReadOnlyMemory<byte> payload)
     {
         var digest = new Dictionary<string, CausalContext>(StringComparer.Ordinal);
         var reader = new Reader(payload.Span);
@@ -202,7 +213,9 @@ internal sealed partial class CrdtReplicator
             }
             foreach (var (key, version) in digest)
             {
-                if (!_entries.TryGetValue(key, out var entry) ? !version.IsEmpty : !entry.Version.Includes(version))
+                NotePeerVersionLocked(sender, key, version);
+                var known = KnownVersionLocked(key);
+                if (known is null ? !version.IsEmpty : !known.Includes(version))
                 {
                     wanted.Add(key);
                 }
@@ -268,6 +281,10 @@ internal sealed partial class CrdtReplicator
             var decoded = new List<(StateRecord State, ReplicaEntry Entry, object Value)>();
             foreach (var state in states)
             {
+                if (IsDroppedLocked(state.Key, state.Version))
+                {
+                    continue;
+                }
                 var entry = GetOrCreate(state.Key, state.Type);
                 decoded.Add((state, entry, entry.Value.Decode(state.State)));
             }

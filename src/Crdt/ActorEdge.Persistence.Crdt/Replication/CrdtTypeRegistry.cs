@@ -16,6 +16,9 @@ internal interface IReplicatedValue
     void Merge(object decoded);
 
     byte[] Encode();
+
+    /// <summary>Whether this is a grain-state register without a value (cleared, or never written): a candidate for key GC.</summary>
+    bool IsTombstone { get; }
 }
 
 internal sealed class ReplicatedValue<T>(string typeName, T value) : IReplicatedValue where T : class, ICrdt<T>
@@ -31,6 +34,8 @@ internal sealed class ReplicatedValue<T>(string typeName, T value) : IReplicated
     public void Merge(object decoded) => Crdt.Merge((T)decoded);
 
     public byte[] Encode() => CrdtSerializer.SerializeToArray(Crdt);
+
+    public bool IsTombstone => Crdt is LwwRegister<byte[]> { HasValue: false };
 }
 
 /// <summary>The CRDT types a silo can replicate, by the names they travel under.</summary>

@@ -22,7 +22,7 @@ internal static class ReplicationCodec
 {
     public const uint MethodDeltas = 1, MethodFullSync = 2, MethodDigest = 3, MethodPushStates = 4, MethodBootstrap = 5;
 
-    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3;
+    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3, JournalDropped = 4;
 
     public delegate void Body(ref Writer writer);
 

@@ -53,8 +53,10 @@ public sealed class CrdtReplicationOptions
     public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Silos to replicate with, besides this one; null means every active silo (the membership
-    /// view). Silos not in the view are ignored until they join. <value>Default null.</value>
+    /// The silos that hold replicas (the candidate nodes); null means every active silo (the
+    /// membership view). A silo replicates only with active silos in scope, refuses replication
+    /// requests from silos outside it, and replicates with nobody when it is outside the scope
+    /// itself (its CRDT states then stay local). Give every silo the same scope. <value>Default null.</value>
     /// </summary>
     public Func<SiloAddress, bool>? ReplicationScope { get; set; }
 

@@ -72,11 +72,15 @@ internal sealed partial class CrdtReplicator
     {
         var self = _messenger.LocalSilo;
         var desired = new List<SiloAddress>();
-        foreach (var silo in _messenger.ActiveSilos)
+        // A silo outside its own scope keeps its replicas to itself.
+        if (InScope(self))
         {
-            if (!silo.Equals(self) && (_options.ReplicationScope is not { } scope || scope(silo)))
+            foreach (var silo in _messenger.ActiveSilos)
             {
-                desired.Add(silo);
+                if (!silo.Equals(self) && InScope(silo))
+                {
+                    desired.Add(silo);
+                }
             }
         }
         List<PeerLink>? stopped = null;
@@ -117,6 +121,8 @@ internal sealed partial class CrdtReplicator
         }
         return desired;
     }
+
+    private bool InScope(SiloAddress silo) => _options.ReplicationScope is not { } scope || scope(silo);
 
     private void SignalLinks()
     {

@@ -12,6 +12,11 @@ internal sealed partial class CrdtReplicator
         {
             throw new CrdtStorageException($"Replication from {sender} is cut (test hook).");
         }
+        if (sender is not null && (!InScope(sender) || !InScope(_messenger.LocalSilo)))
+        {
+            // Scopes may differ between silos (a rolling change): never take or give state outside this silo's own.
+            throw new CrdtStorageException($"Replication from {sender} refused: it is outside the replication scope of {_messenger.LocalSilo}.");
+        }
         return method switch
         {
             ReplicationCodec.MethodDeltas => await ReceiveDeltasAsync(sender, payload).ConfigureAwait(false),

@@ -133,6 +133,36 @@ internal sealed class CrdtJournal : IAsyncDisposable
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        SyncDirectory(directory);
+    }
+
+    /// <summary>Makes a rename in <paramref name="directory"/> durable (fsync of the folder; Linux only, best effort).</summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            var fd = NativeMethods.Open(directory, 0 /* O_RDONLY */);
+            if (fd < 0)
+            {
+                return;
+            }
+            try
+            {
+                NativeMethods.Fsync(fd);
+            }
+            finally
+            {
+                NativeMethods.Close(fd);
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Best effort: without libc the rename's durability is the file system's.
+        }
     }
 
     /// <summary>The replica id stored in <paramref name="directory"/>, created on first use.</summary>
@@ -281,4 +311,20 @@ internal static class Crc32
         }
         return table;
     }
+}
+
+/// <summary>libc calls for fsync of a folder (.NET has no API for it).</summary>
+internal static class NativeMethods
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Fsync(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Close(int fd);
 }

@@ -29,7 +29,10 @@ public sealed class MigrationStrategyAttribute(MigrationStrategy strategy) : Att
 /// <summary>One persistent state of a migrating grain, as a storage provider sees it.</summary>
 /// <param name="GrainId">The grain.</param>
 /// <param name="StateName">The state's name within the grain.</param>
-/// <param name="ETag">The state's version as the source activation last read or wrote it (null: no record).</param>
+/// <param name="ETag">
+/// The state's version as the source activation last read or wrote it (null: no record); also
+/// null when the runtime fetches a record for a fresh activation (see <see cref="IGrainStorageMigration"/>).
+/// </param>
 /// <param name="Source">The silo the grain leaves.</param>
 /// <param name="Target">The silo the grain moves to.</param>
 /// <param name="TargetNode">The target silo's edge node (null when the source does not know it).</param>
@@ -50,6 +53,14 @@ public sealed record StateMigration(GrainId GrainId, string StateName, string? E
 /// source's copy.</item>
 /// </list>
 /// Each step is measured as a migration component with the name the provider gives it.
+/// <para>
+/// Providers that move the record (<see cref="TransfersRecord"/>) are also asked when a grain
+/// activates fresh on a silo whose store lacks its record (it deactivated elsewhere, or a
+/// migration fell back): the runtime asks every other active silo to <see cref="ExportAsync"/>
+/// (empty bytes: not held there), imports what the holder exported, then has the holder
+/// <see cref="CompleteAsync"/>. No activation of the grain runs on the holder meanwhile (the
+/// directory names the new one), so nothing writes the holder's copy between the steps.
+/// </para>
 /// </summary>
 public interface IGrainStorageMigration
 {

@@ -6,7 +6,8 @@ namespace ActorEdge.Runtime.Activations;
 // cluster and migrates to that node when one other node dominates the window, the move saves
 // enough latency, and the cool-down since activation (or the last move) has passed. The
 // majority threshold above one half, the cool-down and the window starting empty after each
-// move (the migrated activation is a new one) keep it from ping-ponging between two callers.
+// move (the migrated activation is a new one) keep it from ping-ponging between two callers; the
+// latency saved over PayoffHorizon must outweigh the measured cost of a move of this grain type.
 internal sealed partial class ActivationData
 {
     private string?[]? _recentOrigins;
@@ -73,6 +74,12 @@ internal sealed partial class ActivationData
         var topology = _runtime.EdgeTopology;
         var gain = topology.Latency(here, leader) - 0;
         if (gain < options.MinLatencyGainMs)
+        {
+            return;
+        }
+        // The latency saved over the horizon must outweigh what the move's service gap adds (see PayoffHorizon).
+        var cost = _runtime.MigrationCosts.EstimateMs(ClassInfo.GrainType, options.InitialMigrationCostMs);
+        if (gain * 1000 * options.PayoffHorizon.TotalSeconds < cost * cost / 2)
         {
             return;
         }

@@ -151,22 +151,37 @@ internal sealed partial class ActivationData
         var dehydrate = time.GetElapsedTime(step);
         _lifetime.Cancel();
 
+        // Storage that takes part: flush and export the record, or prepare the target's node.
+        List<(IGrainStorageMigration Storage, StateMigration Migration)>? exported = null;
+        if (failure is null)
+        {
+            try
+            {
+                exported = await ExportStatesAsync(target, context, migration.Trigger).ConfigureAwait(true);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }
+
         GrainAddress? moved = null;
         var transfer = TimeSpan.Zero;
+        var import = TimeSpan.Zero;
         var directory = TimeSpan.Zero;
         if (failure is null)
         {
             step = time.GetTimestamp();
             try
             {
-                (moved, directory) = await _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger).ConfigureAwait(true);
+                (moved, import, directory) = await _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger).ConfigureAwait(true);
             }
             catch (Exception e)
             {
                 failure = e;
             }
-            // The target reports its directory update; the rest of the round trip is the transfer.
-            transfer = time.GetElapsedTime(step) - directory;
+            // The target reports its storage import and directory update; the rest of the round trip is the transfer.
+            transfer = time.GetElapsedTime(step) - import - directory;
         }
 
         _migration = null;
@@ -175,7 +190,7 @@ internal sealed partial class ActivationData
             // Whether the target registered is unknown when the hand-over timed out: never serve
             // again here. Unregistering is conditional, so a target that did register keeps the
             // grain; what waited is addressed again and finds it (or a fresh activation).
-            ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "failed"));
+            ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType), new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "failed"));
             LogWarningMigrationFailed(_runtime.Logger, GrainId, target, failure!);
             var error = new GrainException($"Migration of {GrainId} to {target} failed ({failure!.Message}); the activation was deactivated instead, and its next call activates it again.", failure);
             migration.Fail(error);
@@ -198,17 +213,60 @@ internal sealed partial class ActivationData
             }
         }
         _deactivated.TrySetResult();
+        if (exported is not null)
+        {
+            await CompleteExportsAsync(exported).ConfigureAwait(true);
+        }
 
         var total = time.GetElapsedTime(migration.RequestedAtTimestamp);
+        _runtime.MigrationCosts.Record(ClassInfo.GrainType, (total - decision).TotalMilliseconds);
         Record(ClassInfo.GrainType, trigger, "decision", decision);
         Record(ClassInfo.GrainType, trigger, "dehydrate", dehydrate);
         Record(ClassInfo.GrainType, trigger, "transfer", transfer);
         Record(ClassInfo.GrainType, trigger, "directory", directory);
         Record(ClassInfo.GrainType, trigger, "total", total);
-        ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "migrated"));
+        ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType), new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "migrated"));
         LogInformationMigrated(_runtime.Logger, GrainId, Silo, moved.Silo, trigger, context.Count, forwarded,
             decision.TotalMilliseconds, dehydrate.TotalMilliseconds, transfer.TotalMilliseconds, directory.TotalMilliseconds);
         migration.Complete(MigrationOutcome.Migrated);
+    }
+
+    /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>
+    private async Task<List<(IGrainStorageMigration Storage, StateMigration Migration)>?> ExportStatesAsync(SiloAddress target, MigrationContext context, MigrationTrigger trigger)
+    {
+        List<(IGrainStorageMigration Storage, StateMigration Migration)>? exported = null;
+        foreach (var state in _states)
+        {
+            if (state.StorageMigration is not { } storage)
+            {
+                continue;
+            }
+            var migration = new StateMigration(GrainId, state.StateName, state.Etag, Silo, target, _runtime.EdgeTopology.NodeOf(target));
+            var time = _runtime.TimeProvider;
+            var start = time.GetTimestamp();
+            using var timeout = new CancellationTokenSource(_runtime.Migration.Options.HandOverTimeout, time);
+            var bytes = await storage.ExportAsync(migration, timeout.Token).ConfigureAwait(true);
+            RecordMigrationComponent(ClassInfo.GrainType, trigger, storage.ExportComponent, time.GetElapsedTime(start));
+            context.StorageExports.Add(new StorageExport(state.StorageName, state.StateName, state.Etag, bytes));
+            (exported ??= []).Add((storage, migration));
+        }
+        return exported;
+    }
+
+    /// <summary>The target confirmed: the source's copies go (a failure leaves a stale copy, which is logged).</summary>
+    private async Task CompleteExportsAsync(List<(IGrainStorageMigration Storage, StateMigration Migration)> exported)
+    {
+        foreach (var (storage, migration) in exported)
+        {
+            try
+            {
+                await storage.CompleteAsync(migration, CancellationToken.None).ConfigureAwait(true);
+            }
+            catch (Exception e)
+            {
+                LogWarningMigrationCompleteFailed(_runtime.Logger, migration.StateName, GrainId, e);
+            }
+        }
     }
 
     private SiloAddress? ChooseMigrationTarget(SiloAddress? requested)
@@ -231,6 +289,9 @@ internal sealed partial class ActivationData
         }
     }
 
+    internal static void RecordMigrationComponent(string grainType, MigrationTrigger trigger, string component, TimeSpan elapsed) =>
+        Record(grainType, PendingMigration.TagOf(trigger), component, elapsed);
+
     private static void Record(string grainType, string trigger, string component, TimeSpan elapsed) =>
         ActorEdgeInstruments.MigrationDuration.Record(elapsed.TotalMilliseconds,
             new KeyValuePair<string, object?>("grain.type", grainType),
@@ -243,6 +304,9 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migration of {GrainId} to {Target} failed; deactivating instead")]
     private static partial void LogWarningMigrationFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State '{StateName}' of {GrainId} migrated, but the source's copy could not be removed")]
+    private static partial void LogWarningMigrationCompleteFailed(ILogger logger, string stateName, GrainId grainId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{GrainId} stays: no other silo can take it (requested target {Target})")]
     private static partial void LogDebugMigrationNoTarget(ILogger logger, GrainId grainId, SiloAddress? target);

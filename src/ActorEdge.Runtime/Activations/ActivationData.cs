@@ -44,6 +44,7 @@ internal sealed partial class ActivationData : IGrainContext
     private readonly ActivationScheduler _scheduler;
     private readonly Queue<object> _waiting = new();
     private readonly List<IPersistentStateBridge> _states = [];
+    private Exception? _activationFailure;
     private readonly List<GrainTimer> _timers = [];
     private readonly CancellationTokenSource _lifetime = new();
     // Bound once per activation so posting a request passes the message alone, boxing nothing.
@@ -183,7 +184,8 @@ internal sealed partial class ActivationData : IGrainContext
 
     public IPersistentState<TState> GetPersistentState<TState>(string stateName, string? storageName)
     {
-        var state = new PersistentState<TState>(stateName, GrainId, _runtime.ResolveStorage(storageName, GrainId), $"actoredge.state.{_states.Count}.{stateName}");
+        var (providerName, storage) = _runtime.ResolveStorage(storageName, ClassInfo, GrainId);
+        var state = new PersistentState<TState>(stateName, GrainId, providerName, storage, $"actoredge.state.{_states.Count}.{stateName}");
         _states.Add(state);
         return state;
     }
@@ -224,6 +226,10 @@ internal sealed partial class ActivationData : IGrainContext
     {
         switch (State)
         {
+            case ActivationState.Invalid when _activationFailure is { } failure:
+                // Failed before this request reached it (its first turn can fail synchronously): the caller gets why.
+                _runtime.Router.RespondWithError(message, failure);
+                return;
             case ActivationState.Invalid when _forwardTo is { } winner:
                 _runtime.Router.Forward(message, winner, "another activation is registered");
                 return;
@@ -234,6 +240,10 @@ internal sealed partial class ActivationData : IGrainContext
                 StartRequest(message);
                 return;
             default:
+                if (State == ActivationState.Rehydrating)
+                {
+                    message.Flags |= MessageFlags.HeldByMigration;
+                }
                 _waiting.Enqueue(message);
                 Pump();
                 return;
@@ -469,6 +479,12 @@ internal sealed partial class ActivationData : IGrainContext
                 if (!state.Rehydrated)
                 {
                     await state.ReadAsync(timeout.Token).ConfigureAwait(true);
+                    // A node-local record may be on the silo where the grain last lived: bring it here.
+                    if (rehydration is null && !state.RecordExists && state.StorageMigration is { TransfersRecord: true } storage
+                        && await _runtime.Migration.FetchStateAsync(GrainId, state.StorageName, state.StateName, storage, timeout.Token).ConfigureAwait(true))
+                    {
+                        await state.ReadAsync(timeout.Token).ConfigureAwait(true);
+                    }
                 }
             }
             if (rehydration is not null && _grain is IGrainMigrationParticipant participant)
@@ -495,6 +511,7 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void FailActivation(Exception error, bool unregister)
     {
+        _activationFailure = error;
         EndPendingMigration(MigrationOutcome.NotActive);
         LogWarningActivationFailed(_runtime.Logger, GrainId, error);
         ActorEdgeInstruments.ActivationsFailed.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType));

@@ -63,7 +63,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     /// compare-and-swap, and starts its rehydration. Throws, leaving nothing behind, when this
     /// silo cannot take the grain or the entry no longer names the source.
     /// </summary>
-    public async Task<(GrainAddress Address, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger)
+    public async Task<(GrainAddress Address, TimeSpan Import, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger)
     {
         var grainId = source.GrainId;
         if (_stopping)
@@ -100,6 +100,19 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             }
         }
 
+        // Storage first: the directory names this silo only once the state is here (Reactive) or
+        // the local replica has caught up (Proactive); a failure leaves everything with the source.
+        var import = TimeSpan.Zero;
+        try
+        {
+            import = await ImportStatesAsync(source, context, classInfo!, trigger).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activation.CancelRehydration(null);
+            throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} failed: its state could not be taken over ({e.Message}).", e);
+        }
+
         var start = runtime.TimeProvider.GetTimestamp();
         GrainAddress winner;
         try
@@ -118,7 +131,28 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} lost the directory compare-and-swap: the entry is {winner.Silo}, not the source {source.Silo}.");
         }
         activation.StartRehydrated(context, trigger);
-        return (activation.Address, directory);
+        return (activation.Address, import, directory);
+    }
+
+    private async Task<TimeSpan> ImportStatesAsync(GrainAddress source, MigrationContext context, GrainClassInfo classInfo, MigrationTrigger trigger)
+    {
+        var time = runtime.TimeProvider;
+        var total = TimeSpan.Zero;
+        foreach (var export in context.StorageExports)
+        {
+            if (runtime.ResolveStorage(export.StorageName) is not IGrainStorageMigration storage)
+            {
+                throw new InvalidOperationException($"Storage provider '{export.StorageName}' is not configured on this silo, or does not take part in migration.");
+            }
+            var migration = new StateMigration(source.GrainId, export.StateName, export.ETag, source.Silo, runtime.Local.Address, runtime.Local.NodeName);
+            using var timeout = new CancellationTokenSource(runtime.Migration.Options.HandOverTimeout, time);
+            var start = time.GetTimestamp();
+            await storage.ImportAsync(migration, export.Bytes, timeout.Token).ConfigureAwait(false);
+            var elapsed = time.GetElapsedTime(start);
+            ActivationData.RecordMigrationComponent(classInfo.GrainType, trigger, storage.ImportComponent, elapsed);
+            total += elapsed;
+        }
+        return total;
     }
 
     /// <summary>

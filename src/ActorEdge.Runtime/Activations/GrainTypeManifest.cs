@@ -16,6 +16,9 @@ internal sealed class GrainClassInfo
 
     public required bool IsReentrant { get; init; }
 
+    /// <summary>The strategy from the class's <see cref="MigrationStrategyAttribute"/>; null: the cluster default.</summary>
+    public required MigrationStrategy? Strategy { get; init; }
+
     public required FrozenDictionary<uint, IGrainMethodInvoker> Invokers { get; init; }
 }
 
@@ -63,6 +66,7 @@ internal sealed class GrainTypeManifest
                 GrainType = descriptor.GrainType,
                 Placement = classType.GetCustomAttribute<PlacementAttribute>(inherit: true)?.Strategy ?? defaultPlacement,
                 IsReentrant = classType.IsDefined(typeof(ReentrantAttribute), inherit: true),
+                Strategy = classType.GetCustomAttribute<MigrationStrategyAttribute>(inherit: true)?.Strategy,
                 Invokers = invokers.ToFrozenDictionary(),
             };
         }

@@ -113,9 +113,21 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
     {
         if (_pending.TryRemove(response.CorrelationId, out var callback))
         {
+            if ((response.Flags & MessageFlags.HeldByMigration) != 0 && !callback.IsRelay)
+            {
+                RecordDisruption(callback);
+            }
             callback.OnResponse(response);
         }
         response.ReleasePayload();
+    }
+
+    /// <summary>A call that waited for a migration: its whole latency is the disruption this caller saw.</summary>
+    private void RecordDisruption(ResponseCallback callback)
+    {
+        var sent = callback.DeadlineTimestamp - (long)(callback.Timeout.TotalSeconds * TimeProvider.TimestampFrequency);
+        ActorEdgeInstruments.MigrationDisruption.Record(TimeProvider.GetElapsedTime(sent).TotalMilliseconds,
+            new KeyValuePair<string, object?>("grain.type", callback.TargetGrain.Type));
     }
 
     /// <summary>Fails a pending call (for example when its request could not be sent).</summary>

@@ -19,6 +19,9 @@ internal abstract class ResponseCallback
     public SiloAddress? TargetSilo;
     public CancellationTokenRegistration CancellationRegistration;
 
+    /// <summary>Whether this silo only relays the call for a client (which measures it itself).</summary>
+    public virtual bool IsRelay => false;
+
     /// <summary>Completes with the response. The caller releases the payload afterwards.</summary>
     public abstract void OnResponse(Message response);
 

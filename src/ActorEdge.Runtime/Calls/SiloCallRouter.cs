@@ -120,6 +120,7 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     public void ForwardMigrated(Message request, SiloAddress target)
     {
         ActorEdgeInstruments.MessagesForwarded.Add(1);
+        request.Flags |= MessageFlags.HeldByMigration;
         NotifySender(request, target);
         request.TargetSilo = target;
         runtime.MessageCenter.Send(request);
@@ -298,12 +299,15 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     /// <summary>Returns a relayed response (or failure) to the client on its connection.</summary>
     private sealed class RelayCallback(SiloCallRouter router, Connection client, long clientCorrelationId) : ResponseCallback
     {
+        public override bool IsRelay => true;
+
         public override void OnResponse(Message response)
         {
             router._relays.TryRemove((client, clientCorrelationId), out _);
             client.Send(new Message
             {
                 Kind = MessageKind.Response,
+                Flags = response.Flags & MessageFlags.HeldByMigration,
                 Status = response.Status,
                 CorrelationId = clientCorrelationId,
                 Payload = response.Payload,

@@ -30,8 +30,10 @@ internal static class ActorEdgeInstruments
     public static readonly Counter<long> ConnectionsClosedOnError = Meter.CreateCounter<long>("actoredge.connections.errors", description: "Connections closed because of a malformed frame or an I/O error.");
 
     public static readonly Histogram<double> MigrationDuration = Meter.CreateHistogram<double>("actoredge.migration.duration", unit: "ms",
-        description: "Duration of each component of a migration (component: decision, dehydrate, transfer, directory, activation, total), by grain type and trigger.");
-    public static readonly Counter<long> Migrations = Meter.CreateCounter<long>("actoredge.migrations", description: "Migrations, by trigger and outcome (migrated, failed).");
+        description: "Duration of each component of a migration (component: decision, dehydrate, the storage steps such as flush, import, leader-move, catch-up, transfer, directory, activation, total), by grain type and trigger.");
+    public static readonly Histogram<double> MigrationDisruption = Meter.CreateHistogram<double>("actoredge.migration.disruption", unit: "ms",
+        description: "Latency, seen by the caller, of each call that waited for a migration of its grain (the service disruption a caller observed), by grain type.");
+    public static readonly Counter<long> Migrations = Meter.CreateCounter<long>("actoredge.migrations", description: "Migrations, by grain type, trigger and outcome (migrated, failed).");
 
     public static readonly Counter<long> DirectoryLookups = Meter.CreateCounter<long>("actoredge.directory.lookups", description: "Grain directory lookups, by whether the cache answered.");
 }

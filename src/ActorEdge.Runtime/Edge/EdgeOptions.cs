@@ -26,6 +26,17 @@ public sealed class EdgeOptions
         return this;
     }
 
+    /// <summary>
+    /// How often a silo measures the round trip to one silo of every other node (a system ping
+    /// over the ordinary connections). Measured round trips stand in for pairs the matrix does not
+    /// name (instead of <see cref="DefaultLatencyMs"/>), or for every pair with
+    /// <see cref="PreferMeasuredLatencies"/>. Null or zero: never. <value>Default 5 seconds.</value>
+    /// </summary>
+    public TimeSpan? LatencyProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether measured round trips override configured latencies (otherwise they only fill gaps). <value>Default false.</value></summary>
+    public bool PreferMeasuredLatencies { get; set; }
+
     /// <summary>Follow-the-caller: activations of edge-placed grains move towards the node most of their calls come from.</summary>
     public FollowTheCallerOptions FollowTheCaller { get; } = new();
 
@@ -59,6 +70,22 @@ public sealed class FollowTheCallerOptions
 
     /// <summary>How long after activation or a migration an activation stays put. <value>Default 30 seconds.</value></summary>
     public TimeSpan CoolDown { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the callers are expected to stay where they are: a move must save more latency over
+    /// this horizon than it adds. <value>Default 30 seconds.</value>
+    /// </summary>
+    /// <remarks>
+    /// At call rate r, a move saving g ms per call saves r·H·g over horizon H; a migration with
+    /// service gap c ms delays the r·c calls that arrive during it by c/2 on average, r·c²/2 in
+    /// all. The rate cancels: the grain moves when H·g ≥ c²/2. The gap c is the grain type's
+    /// measured migration cost on this silo (see <see cref="InitialMigrationCostMs"/>), so grains
+    /// whose state is slow to move (large Reactive state over a thin link) stay put.
+    /// </remarks>
+    public TimeSpan PayoffHorizon { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The migration cost (ms) assumed for a grain type before this silo has measured one. <value>Default 50 ms.</value></summary>
+    public double InitialMigrationCostMs { get; set; } = 50;
 }
 
 internal sealed class EdgeOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<EdgeOptions>
@@ -66,6 +93,10 @@ internal sealed class EdgeOptionsValidator : Microsoft.Extensions.Options.IValid
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EdgeOptions options)
     {
         var errors = new List<string>();
+        if (options.LatencyProbeInterval < TimeSpan.Zero)
+        {
+            errors.Add("EdgeOptions.LatencyProbeInterval must not be negative.");
+        }
         if (options.DefaultLatencyMs < 0)
         {
             errors.Add("EdgeOptions.DefaultLatencyMs must not be negative.");
@@ -90,9 +121,9 @@ internal sealed class EdgeOptionsValidator : Microsoft.Extensions.Options.IValid
             // At or below one half, two alternating callers could each hold a majority in turn: ping-pong.
             errors.Add($"EdgeOptions.FollowTheCaller.MajorityFraction must be in (0.5, 1], not {follow.MajorityFraction}.");
         }
-        if (follow.MinLatencyGainMs < 0 || follow.CoolDown < TimeSpan.Zero)
+        if (follow.MinLatencyGainMs < 0 || follow.CoolDown < TimeSpan.Zero || follow.PayoffHorizon < TimeSpan.Zero || follow.InitialMigrationCostMs < 0 || double.IsNaN(follow.InitialMigrationCostMs))
         {
-            errors.Add("EdgeOptions.FollowTheCaller: MinLatencyGainMs and CoolDown must not be negative.");
+            errors.Add("EdgeOptions.FollowTheCaller: MinLatencyGainMs, CoolDown, PayoffHorizon and InitialMigrationCostMs must not be negative.");
         }
         return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
     }

@@ -6,8 +6,15 @@ namespace ActorEdge.Runtime.Edge;
 /// <summary>Latencies between edge nodes and which silos run on which node.</summary>
 public interface IEdgeTopology
 {
-    /// <summary>The latency between two nodes in milliseconds: 0 for the same node, the configured value, else the default.</summary>
+    /// <summary>
+    /// The latency between two nodes in milliseconds: 0 for the same node, else the configured
+    /// value, else the round trip this silo measured (for pairs that include its own node), else
+    /// the default; measured first with <see cref="EdgeOptions.PreferMeasuredLatencies"/>.
+    /// </summary>
     double Latency(string nodeA, string nodeB);
+
+    /// <summary>The round trip this silo measured to <paramref name="node"/> (smoothed), or null before the first probe.</summary>
+    double? MeasuredLatency(string node);
 
     /// <summary>The edge node of an active silo, or null when it is not in the membership view.</summary>
     string? NodeOf(SiloAddress silo);
@@ -19,15 +26,29 @@ public interface IEdgeTopology
     IReadOnlyList<SiloAddress> NearestSilos(string node, IReadOnlyList<SiloAddress> candidates);
 }
 
-internal sealed class EdgeTopology(EdgeOptions options, Func<IReadOnlyList<SiloEntry>> activeSilos) : IEdgeTopology
+internal sealed class EdgeTopology(EdgeOptions options, string localNode, Func<IReadOnlyList<SiloEntry>> activeSilos) : IEdgeTopology
 {
+    // Smooths out a slow probe (a GC pause, a busy loop) without hiding a lasting change for long.
+    private const double Weight = 0.25;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _measured = new(StringComparer.Ordinal);
+
     public EdgeOptions Options => options;
+
+    public string LocalNode => localNode;
 
     public double Latency(string nodeA, string nodeB)
     {
         if (string.Equals(nodeA, nodeB, StringComparison.Ordinal))
         {
             return 0;
+        }
+        var measured = string.Equals(nodeA, localNode, StringComparison.Ordinal) ? MeasuredLatency(nodeB)
+            : string.Equals(nodeB, localNode, StringComparison.Ordinal) ? MeasuredLatency(nodeA)
+            : null;
+        if (options.PreferMeasuredLatencies && measured is { } preferred)
+        {
+            return preferred;
         }
         if (options.Latencies.TryGetValue(nodeA, out var row) && row.TryGetValue(nodeB, out var ms))
         {
@@ -37,8 +58,14 @@ internal sealed class EdgeTopology(EdgeOptions options, Func<IReadOnlyList<SiloE
         {
             return ms;
         }
-        return options.DefaultLatencyMs;
+        return measured ?? options.DefaultLatencyMs;
     }
+
+    public double? MeasuredLatency(string node) => _measured.TryGetValue(node, out var ms) ? ms : null;
+
+    /// <summary>Folds one measured round trip to <paramref name="node"/> into the estimate.</summary>
+    public void RecordRoundTrip(string node, double ms) =>
+        _measured.AddOrUpdate(node, static (_, sample) => sample, static (_, previous, sample) => previous + Weight * (sample - previous), ms);
 
     public string? NodeOf(SiloAddress silo)
     {

@@ -15,4 +15,13 @@ public sealed class MigrationOptions
     /// deactivates instead (the target may still have taken the grain). <value>Default 10 seconds.</value>
     /// </summary>
     public TimeSpan HandOverTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The migration strategy of grain classes without a <see cref="MigrationStrategyAttribute"/>:
+    /// their persistent states declared without a storage name use the provider registered under
+    /// the strategy's name (<see cref="StorageNames.Centralized"/>, <see cref="StorageNames.Reactive"/>,
+    /// <see cref="StorageNames.Proactive"/>). <value>Default null: such states use the
+    /// <see cref="StorageNames.Default"/> provider.</value>
+    /// </summary>
+    public MigrationStrategy? DefaultStrategy { get; set; }
 }

@@ -68,6 +68,7 @@ internal sealed partial class SiloRuntime
         _migration = new MigrationService(this, migrationOptions.Value);
         EdgeTopology = new Edge.EdgeTopology(
             services.GetService<IOptions<EdgeOptions>>()?.Value ?? new EdgeOptions(),
+            Local.NodeName,
             () => _membership is { } membership ? membership.Snapshot.Active : []);
     }
 
@@ -102,6 +103,9 @@ internal sealed partial class SiloRuntime
 
     public MigrationService Migration => _migration;
 
+    /// <summary>Measured migration costs per grain type (for follow-the-caller).</summary>
+    public MigrationCostEstimator MigrationCosts { get; } = new();
+
     /// <summary>Latencies between edge nodes and the node of each silo.</summary>
     public Edge.EdgeTopology EdgeTopology { get; }
 
@@ -130,6 +134,7 @@ internal sealed partial class SiloRuntime
         await _membership.JoinAsync(new SiloEntry(Local.Address, Local.SiloName, Local.NodeName, Local.Zone, SiloStatus.Active, default), cancellationToken).ConfigureAwait(false);
         _locator.Start();
         Catalog.Start();
+        _latencyProbes = Edge.LatencyProber.Start(this, _probing.Token);
         LogInformationStarted(Logger, Local.Address, Local.NodeName);
     }
 
@@ -165,6 +170,7 @@ internal sealed partial class SiloRuntime
         {
             LogWarningDeactivationCut(Logger, Catalog.Count);
         }
+        await StopProbingAsync().ConfigureAwait(false);
         await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
         await Locator.StopAsync().ConfigureAwait(false);
         await MessageCenter.StopAsync().ConfigureAwait(false);
@@ -176,6 +182,7 @@ internal sealed partial class SiloRuntime
     public async Task KillAsync()
     {
         MessageCenter.Kill();
+        await StopProbingAsync().ConfigureAwait(false);
         if (_membership is not null)
         {
             await _membership.StopLoopsAsync().ConfigureAwait(false);
@@ -186,6 +193,15 @@ internal sealed partial class SiloRuntime
         }
         Catalog.Abandon();
         Router.Dispose();
+    }
+
+    private readonly CancellationTokenSource _probing = new();
+    private Task _latencyProbes = Task.CompletedTask;
+
+    private async Task StopProbingAsync()
+    {
+        await _probing.CancelAsync().ConfigureAwait(false);
+        await _latencyProbes.ConfigureAwait(false);
     }
 
     /// <summary>Handles a message addressed to this silo.</summary>
@@ -214,12 +230,26 @@ internal sealed partial class SiloRuntime
         }
     }
 
-    public IGrainStorage ResolveStorage(string? storageName, GrainId grainId)
+    /// <summary>
+    /// The provider of a persistent state: the one named, else the one registered under the grain
+    /// class's migration strategy (or the cluster's default strategy), else the default provider.
+    /// </summary>
+    public (string Name, IGrainStorage Storage) ResolveStorage(string? storageName, GrainClassInfo classInfo, GrainId grainId)
     {
+        if (storageName is null && (classInfo.Strategy ?? _migration.Options.DefaultStrategy) is { } strategy)
+        {
+            var byStrategy = strategy.ToString();
+            var storage = Services.GetKeyedService<IGrainStorage>(byStrategy)
+                ?? throw new InvalidOperationException($"Grain {grainId} uses the {byStrategy} migration strategy, but no storage provider is registered under the name '{byStrategy}' on this silo. Add one with silo.Add...GrainStorage(StorageNames.{byStrategy}).");
+            return (byStrategy, storage);
+        }
         var name = storageName ?? StorageNames.Default;
-        return Services.GetKeyedService<IGrainStorage>(name)
-            ?? throw new InvalidOperationException($"Grain {grainId} uses storage provider '{name}', which is not configured on this silo. Add it with silo.Add...GrainStorage(\"{name}\").");
+        return (name, ResolveStorage(name)
+            ?? throw new InvalidOperationException($"Grain {grainId} uses storage provider '{name}', which is not configured on this silo. Add it with silo.Add...GrainStorage(\"{name}\")."));
     }
+
+    /// <summary>The provider registered under <paramref name="name"/>, or null.</summary>
+    public IGrainStorage? ResolveStorage(string name) => Services.GetKeyedService<IGrainStorage>(name);
 
     public string DescribeMethod(uint interfaceId, uint methodId) => MethodNames.Describe(interfaceId, methodId);
 
@@ -374,6 +404,10 @@ internal sealed partial class SiloRuntime
 
     private PooledBuffer HandleGateway(Message request)
     {
+        if (request.MethodId == SystemTargetIds.GatewayPing)
+        {
+            return new PooledBuffer();
+        }
         if (request.MethodId != SystemTargetIds.GatewayGetManifest)
         {
             throw new GrainException($"Unknown gateway method {request.MethodId}.");

@@ -33,6 +33,12 @@ internal enum MessageFlags : byte
     AlwaysInterleave = 2,
     /// <summary>The request was sent to a silo because of a directory cache entry, which may be stale.</summary>
     FromCache = 4,
+    /// <summary>
+    /// The request waited for a migration of its grain (queued at the source and forwarded, or
+    /// queued at the target before activation); its response carries the flag back, so the
+    /// caller measures the disruption it saw.
+    /// </summary>
+    HeldByMigration = 8,
 }
 
 /// <summary>
@@ -91,6 +97,7 @@ internal sealed class Message : OutgoingRequest
     public Message CreateResponse(ResponseStatus status, PooledBuffer? payload) => new()
     {
         Kind = MessageKind.Response,
+        Flags = Flags & MessageFlags.HeldByMigration,
         Status = status,
         CorrelationId = CorrelationId,
         // No TargetGrain: a response is matched by correlation id alone, and leaving the grain id

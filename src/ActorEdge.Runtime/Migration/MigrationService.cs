@@ -3,6 +3,7 @@ using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Messaging;
 using ActorEdge.Runtime.SystemTargets;
 using ActorEdge.Serialization;
+using Microsoft.Extensions.Logging;
 
 namespace ActorEdge.Runtime.Migration;
 
@@ -11,16 +12,16 @@ namespace ActorEdge.Runtime.Migration;
 /// creates the activation and moves the directory entry by compare-and-swap), and the request
 /// to migrate an activation hosted by another silo (the management API).
 /// </summary>
-internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions options)
+internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOptions options)
 {
     public MigrationOptions Options => options;
 
     /// <summary>
     /// Hands a dehydrated activation to <paramref name="target"/>. Returns the new activation's
-    /// address (registered in the directory) and how long the target's directory update took;
-    /// throws when the target refused, died or did not answer in time.
+    /// address (registered in the directory) and how long the target's storage import and
+    /// directory update took; throws when the target refused, died or did not answer in time.
     /// </summary>
-    public async Task<(GrainAddress Address, TimeSpan Directory)> HandOverAsync(SiloAddress target, GrainAddress source, MigrationContext context, MigrationTrigger trigger)
+    public async Task<(GrainAddress Address, TimeSpan Import, TimeSpan Directory)> HandOverAsync(SiloAddress target, GrainAddress source, MigrationContext context, MigrationTrigger trigger)
     {
         var payload = new PooledBuffer();
         var w = new Writer(payload);
@@ -28,12 +29,13 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
         w.WriteFieldHeader(2, WireType.VarInt);
         w.WriteVarUInt32((uint)trigger);
         context.Write(ref w, 3);
+        context.WriteStorageExports(ref w, 4);
         w.Commit();
         var response = await runtime.Router.SystemCallAsync(target, SystemTargetIds.Migration, SystemTargetIds.MigrationHandOver, payload, options.HandOverTimeout).ConfigureAwait(false);
         try
         {
             GrainAddress? address = null;
-            long directoryTicks = 0;
+            long directoryTicks = 0, importTicks = 0;
             var r = new Reader(response.PayloadSpan);
             while (r.TryReadFieldHeader(out var field, out var wireType))
             {
@@ -41,10 +43,11 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
                 {
                     case 1: address = SystemCodecs.ReadAddress(ref r, wireType); break;
                     case 2: directoryTicks = r.ReadVarInt64(); break;
+                    case 3: importTicks = r.ReadVarInt64(); break;
                     default: r.SkipField(wireType); break;
                 }
             }
-            return (address ?? throw new SerializationException("A migration hand-over was accepted without the new address."), TimeSpan.FromTicks(directoryTicks));
+            return (address ?? throw new SerializationException("A migration hand-over was accepted without the new address."), TimeSpan.FromTicks(importTicks), TimeSpan.FromTicks(directoryTicks));
         }
         finally
         {
@@ -80,11 +83,161 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
         }
     }
 
+    /// <summary>
+    /// Brings the record of a grain's state to this silo from the silo that holds it, for a fresh
+    /// activation whose node-local store lacks it (the grain last lived elsewhere). Every other
+    /// active silo is asked at once; the holder exports, this silo imports, then the holder drops
+    /// its copy. Returns false when no silo holds a record; throws when one might but did not answer.
+    /// </summary>
+    public async Task<bool> FetchStateAsync(GrainId grainId, string storageName, string stateName, IGrainStorageMigration storage, CancellationToken cancellationToken)
+    {
+        var self = runtime.Local.Address;
+        var asks = new List<Task<ReadOnlyMemory<byte>>>();
+        var peers = new List<SiloAddress>();
+        foreach (var entry in runtime.Membership.Snapshot.Active)
+        {
+            if (!entry.Address.Equals(self))
+            {
+                peers.Add(entry.Address);
+                asks.Add(AskForStateAsync(entry.Address, SystemTargetIds.MigrationFetchState, grainId, storageName, stateName));
+            }
+        }
+        try
+        {
+            await Task.WhenAll(asks).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Each ask is inspected below.
+        }
+        SiloAddress? holder = null;
+        var exported = ReadOnlyMemory<byte>.Empty;
+        List<string>? unanswered = null;
+        for (var i = 0; i < asks.Count; i++)
+        {
+            if (!asks[i].IsCompletedSuccessfully)
+            {
+                (unanswered ??= []).Add($"{peers[i]} ({asks[i].Exception?.GetBaseException().Message})");
+            }
+            else if (asks[i].Result.Length > 0)
+            {
+                if (holder is not null)
+                {
+                    LogWarningSeveralHolders(runtime.Logger, stateName, grainId, holder, peers[i]);
+                    continue;
+                }
+                holder = peers[i];
+                exported = asks[i].Result;
+            }
+        }
+        if (holder is null)
+        {
+            if (unanswered is not null)
+            {
+                throw new GrainException($"State '{stateName}' of {grainId} is not on this silo, and silos that may hold it did not answer: {string.Join(", ", unanswered)}. The activation fails rather than start from an empty state.");
+            }
+            return false;
+        }
+        var migration = new StateMigration(grainId, stateName, null, holder, self, runtime.Local.NodeName);
+        await storage.ImportAsync(migration, exported, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AskForStateAsync(holder, SystemTargetIds.MigrationFetchDone, grainId, storageName, stateName).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The record is here now; the holder keeps a stale copy, which a later fetch may find too (and is warned about).
+            LogWarningFetchDoneFailed(runtime.Logger, stateName, grainId, holder, e);
+        }
+        return true;
+    }
+
+    private async Task<ReadOnlyMemory<byte>> AskForStateAsync(SiloAddress silo, uint method, GrainId grainId, string storageName, string stateName)
+    {
+        var payload = new PooledBuffer();
+        var w = new Writer(payload);
+        SystemCodecs.WriteGrainId(ref w, 1, grainId);
+        w.WriteFieldHeader(2, WireType.LengthPrefixed);
+        w.WriteUtf8(storageName);
+        w.WriteFieldHeader(3, WireType.LengthPrefixed);
+        w.WriteUtf8(stateName);
+        w.Commit();
+        var response = await runtime.Router.SystemCallAsync(silo, SystemTargetIds.Migration, method, payload, options.HandOverTimeout).ConfigureAwait(false);
+        try
+        {
+            var r = new Reader(response.PayloadSpan);
+            while (r.TryReadFieldHeader(out var field, out var wireType))
+            {
+                if (field == 1)
+                {
+                    return r.ReadLengthPrefixed().ToArray();
+                }
+                r.SkipField(wireType);
+            }
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        finally
+        {
+            response.ReleasePayload();
+        }
+    }
+
+    /// <summary>Answers a fetch (offer this silo's record) or its end (drop the record that was taken).</summary>
+    private async Task<PooledBuffer?> OfferStateAsync(Message request)
+    {
+        var (migration, storage) = ReadStateRequest(request);
+        var exported = storage is null ? ReadOnlyMemory<byte>.Empty : await storage.ExportAsync(migration, CancellationToken.None).ConfigureAwait(false);
+        var payload = new PooledBuffer();
+        if (exported.Length > 0)
+        {
+            var w = new Writer(payload);
+            w.WriteFieldHeader(1, WireType.LengthPrefixed);
+            w.WriteLengthPrefixed(exported.Span);
+            w.Commit();
+        }
+        return payload;
+    }
+
+    private async Task<PooledBuffer?> ReleaseStateAsync(Message request)
+    {
+        var (migration, storage) = ReadStateRequest(request);
+        if (storage is not null)
+        {
+            await storage.CompleteAsync(migration, CancellationToken.None).ConfigureAwait(false);
+        }
+        return new PooledBuffer();
+    }
+
+    private (StateMigration Migration, IGrainStorageMigration? Storage) ReadStateRequest(Message request)
+    {
+        GrainId grainId = default;
+        string? storageName = null, stateName = null;
+        var r = new Reader(request.PayloadSpan);
+        while (r.TryReadFieldHeader(out var field, out var wireType))
+        {
+            switch (field)
+            {
+                case 1: grainId = SystemCodecs.ReadGrainId(ref r, wireType); break;
+                case 2: storageName = r.ReadUtf8(); break;
+                case 3: stateName = r.ReadUtf8(); break;
+                default: r.SkipField(wireType); break;
+            }
+        }
+        if (grainId.IsDefault || storageName is null || stateName is null || request.SendingSilo is not { } requester)
+        {
+            throw new SerializationException("A state fetch lacks the grain, the provider or the state name.");
+        }
+        var migration = new StateMigration(grainId, stateName, null, runtime.Local.Address, requester, runtime.EdgeTopology.NodeOf(requester));
+        return (migration, runtime.ResolveStorage(storageName) as IGrainStorageMigration);
+    }
+
     /// <summary>Answers the migration system requests addressed to this silo.</summary>
     public Task<PooledBuffer?> HandleAsync(Message request) => request.MethodId switch
     {
         SystemTargetIds.MigrationHandOver => AcceptHandOverAsync(request),
         SystemTargetIds.MigrationMigrate => MigrateHostedAsync(request),
+        SystemTargetIds.MigrationFetchState => OfferStateAsync(request),
+        SystemTargetIds.MigrationFetchDone => ReleaseStateAsync(request),
         _ => throw new GrainException($"Unknown migration method {request.MethodId}."),
     };
 
@@ -101,6 +254,7 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
                 case 1: source = SystemCodecs.ReadAddress(ref r, wireType); break;
                 case 2: trigger = (MigrationTrigger)r.ReadVarUInt32(); break;
                 case 3: context.ReadEntry(ref r, wireType); break;
+                case 4: context.ReadStorageExport(ref r, wireType); break;
                 default: r.SkipField(wireType); break;
             }
         }
@@ -108,12 +262,14 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
         {
             throw new SerializationException("A migration hand-over lacks the source address.");
         }
-        var (address, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger).ConfigureAwait(false);
+        var (address, import, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger).ConfigureAwait(false);
         var payload = new PooledBuffer();
         var w = new Writer(payload);
         SystemCodecs.WriteAddress(ref w, 1, address);
         w.WriteFieldHeader(2, WireType.VarInt);
         w.WriteVarInt64(directory.Ticks);
+        w.WriteFieldHeader(3, WireType.VarInt);
+        w.WriteVarInt64(import.Ticks);
         w.Commit();
         return payload;
     }
@@ -148,4 +304,10 @@ internal sealed class MigrationService(SiloRuntime runtime, MigrationOptions opt
         w.Commit();
         return payload;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Two silos hold state '{StateName}' of {GrainId}: {Taken} (taken) and {Other} (left alone)")]
+    private static partial void LogWarningSeveralHolders(ILogger logger, string stateName, GrainId grainId, SiloAddress taken, SiloAddress other);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State '{StateName}' of {GrainId} was fetched from {Holder}, which could not be told to drop its copy")]
+    private static partial void LogWarningFetchDoneFailed(ILogger logger, string stateName, GrainId grainId, SiloAddress holder, Exception exception);
 }

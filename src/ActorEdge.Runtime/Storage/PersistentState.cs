@@ -10,18 +10,37 @@ internal interface IPersistentStateBridge : IGrainMigrationParticipant
 
     /// <summary>Whether <see cref="IGrainMigrationParticipant.OnRehydrate"/> restored the state (so it must not be read again).</summary>
     bool Rehydrated { get; }
+
+    string StateName { get; }
+
+    /// <summary>The name the provider is registered under (the same on every silo).</summary>
+    string StorageName { get; }
+
+    /// <summary>The provider's part in migration, when it takes one.</summary>
+    IGrainStorageMigration? StorageMigration { get; }
+
+    string? Etag { get; }
+
+    bool RecordExists { get; }
 }
 
 /// <summary><see cref="IPersistentState{TState}"/> over a named <see cref="IGrainStorage"/>.</summary>
 /// <param name="stateName">The state's name within the grain.</param>
 /// <param name="grainId">The grain.</param>
+/// <param name="storageName">The name the provider is registered under.</param>
 /// <param name="storage">The provider.</param>
 /// <param name="migrationKey">
 /// The key of this state in a migration context: unique within the activation (the order of
 /// creation is part of it, so two handles on one state name do not collide).
 /// </param>
-internal sealed class PersistentState<TState>(string stateName, GrainId grainId, IGrainStorage storage, string migrationKey) : IPersistentState<TState>, IPersistentStateBridge
+internal sealed class PersistentState<TState>(string stateName, GrainId grainId, string storageName, IGrainStorage storage, string migrationKey) : IPersistentState<TState>, IPersistentStateBridge
 {
+    public string StateName => stateName;
+
+    public string StorageName => storageName;
+
+    public IGrainStorageMigration? StorageMigration => storage as IGrainStorageMigration;
+
     private readonly GrainState<TState> _state = new(CreateDefault());
 
     public TState State
@@ -56,9 +75,16 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
         _state.State = CreateDefault();
     }
 
-    /// <summary>State, ETag and whether the record exists travel together, so the ETag stays valid at the store.</summary>
+    /// <summary>
+    /// State, ETag and whether the record exists travel together, so the ETag stays valid at the
+    /// store; unless the provider moves the stored record itself, and the target reads that.
+    /// </summary>
     public void OnDehydrate(IDehydrationContext dehydrationContext)
     {
+        if (StorageMigration is { TransfersRecord: true })
+        {
+            return;
+        }
         var buffer = new ArrayBufferWriter<byte>(256);
         var w = new Writer(buffer);
         Codec<TState>.Instance.Write(ref w, 1, _state.State);

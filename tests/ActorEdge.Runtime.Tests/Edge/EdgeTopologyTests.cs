@@ -17,7 +17,30 @@ public sealed class EdgeTopologyTests
     private static SiloEntry Entry(SiloAddress address, string node) => new(address, address.ToString(), node, null, SiloStatus.Active, default);
 
     private static EdgeTopology Topology(EdgeOptions options) =>
-        new(options, () => [Entry(A, "a"), Entry(B, "b"), Entry(C, "c")]);
+        new(options, "a", () => [Entry(A, "a"), Entry(B, "b"), Entry(C, "c")]);
+
+    [Fact]
+    public void Latency_MeasuredRoundTrips_FillUnconfiguredPairsOfTheLocalNodeAndOverrideOnlyWhenPreferred()
+    {
+        var options = new EdgeOptions { DefaultLatencyMs = 77 };
+        options.SetLatency("a", "b", 5);
+        var topology = Topology(options);
+        Assert.Null(topology.MeasuredLatency("c"));
+
+        topology.RecordRoundTrip("b", 12);
+        topology.RecordRoundTrip("c", 20);
+        topology.RecordRoundTrip("c", 28);
+
+        Assert.Equal(22, topology.MeasuredLatency("c"));
+        Assert.Equal(5, topology.Latency("a", "b"));
+        Assert.Equal(22, topology.Latency("a", "c"));
+        Assert.Equal(22, topology.Latency("c", "a"));
+        // Only the local node's pairs are measured here.
+        Assert.Equal(77, topology.Latency("b", "c"));
+
+        options.PreferMeasuredLatencies = true;
+        Assert.Equal(12, topology.Latency("a", "b"));
+    }
 
     [Fact]
     public void Latency_SameNodeIsZero_ConfiguredPairIsSymmetric_UnknownPairUsesTheDefault()

@@ -53,4 +53,29 @@ public sealed class FollowTheCallerTests : IAsyncLifetime
             Assert.Equal(original, seen);
         }
     }
+
+    [Fact]
+    public async Task CallerMovesButAMoveWouldCostMoreThanItSaves_TheGrainStays()
+    {
+        // Same setup as CallerMovesToAnotherGateway_TheGrainFollows, but a move is believed to
+        // take 10 s: 30 s × the latency gain does not pay for the calls it would delay.
+        await using var cluster = await Clusters.StartAsync(3, b => b.ConfigureSilos(s =>
+            s.Configure<EdgeOptions>(o =>
+            {
+                o.FollowTheCaller.Enabled = true;
+                o.FollowTheCaller.WindowSize = 4;
+                o.FollowTheCaller.CoolDown = TimeSpan.Zero;
+                o.FollowTheCaller.InitialMigrationCostMs = 10_000;
+            })));
+        await using var first = await cluster.ConnectClientAsync(o => { o.Gateways.Clear(); o.Gateways.Add(cluster.Silos[0].Address.Endpoint); });
+        await using var second = await cluster.ConnectClientAsync(o => { o.Gateways.Clear(); o.Gateways.Add(cluster.Silos[1].Address.Endpoint); });
+        var key = Clusters.NewKey();
+        var original = await first.GetGrain<IEdgeProbeGrain>(key).Identify();
+        Assert.Equal(cluster.Silos[0].Address.ToString(), original.Silo);
+
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(original, await second.GetGrain<IEdgeProbeGrain>(key).Identify());
+        }
+    }
 }

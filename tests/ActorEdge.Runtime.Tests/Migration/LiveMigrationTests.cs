@@ -188,18 +188,20 @@ public sealed class LiveMigrationTests
         var target = cluster.Silos[1];
         await cluster.KillSiloAsync(target);
 
-        // The management grain still sees the target as active (its death is not declared yet),
-        // so the hand-over is attempted and fails.
+        // Either the target's death is not declared yet (the hand-over is attempted and fails), or
+        // it is and the request is refused before anything moves. StorageMigrationTests kills a
+        // target in the middle of its hand-over deterministically.
         var management = cluster.Silos[0].GrainFactory.GetGrain<IManagementGrain>(0);
         var failure = await Assert.ThrowsAsync<GrainException>(() => management.MigrateAsync(id, target.Address));
-        Assert.Contains("failed", failure.Message);
+        var attempted = !failure.Message.Contains("not an active silo", StringComparison.Ordinal);
+        Assert.True(!attempted || failure.Message.Contains("failed", StringComparison.Ordinal), failure.Message);
 
-        // Requests keep working: the next one activates the grain again from storage.
+        // Requests keep working: the next one finds the grain, or activates it again from storage.
         Assert.Equal(6, await grain.Call("c", 6));
         Assert.Equal(6, await grain.Count());
         Assert.NotEqual(target.Address.ToString(), await grain.Where());
         var tracker = MigrationTracker.For(key);
-        Assert.Equal(2, tracker.Activations);
+        Assert.Equal(attempted ? 2 : 1, tracker.Activations);
         Assert.Equal(0, tracker.Rehydrations);
         Assert.Equal(1, tracker.MaxAlive);
         Assert.Equal(1, cluster.ActiveSilos.Count(s => s.HostsActivation(id)));
@@ -261,7 +263,7 @@ public sealed class LiveMigrationTests
         });
         listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
         {
-            if (Tag(tags, "trigger") == "management")
+            if (Tag(tags, "trigger") == "management" && Tag(tags, "grain.type") == "migration")
             {
                 outcomes.Enqueue(Tag(tags, "outcome")!);
             }

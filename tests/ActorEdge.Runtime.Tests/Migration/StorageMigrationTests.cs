@@ -1,0 +1,311 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ActorEdge.Hosting;
+using ActorEdge.Management;
+using ActorEdge.Runtime.Tests.Infrastructure;
+using ActorEdge.Runtime.Tests.TestGrains;
+using ActorEdge.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorEdge.Runtime.Tests.Migration;
+
+/// <summary>The runtime's side of strategies whose storage takes part in migration (export, import, complete, fetch).</summary>
+public sealed class StorageMigrationTests
+{
+    private static async Task<(TestCluster Cluster, NodeStores Stores)> StartAsync(int silos, Action<TestClusterBuilder>? configure = null)
+    {
+        var stores = new NodeStores();
+        var cluster = await Clusters.StartAsync(silos, b =>
+        {
+            b.ConfigureSilos((s, index) => s.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Reactive, stores.For(index)));
+            configure?.Invoke(b);
+        });
+        return (cluster, stores);
+    }
+
+    private static async Task<T> ActivateOnAsync<T>(IGrainFactory factory, string key, SiloHandle silo, Func<T, Task<string>> where) where T : IGrainWithStringKey
+    {
+        var grain = factory.GetGrain<T>(key);
+        RequestContext.Set(RequestContext.PlacementHintKey, silo.Address.ToString());
+        try
+        {
+            Assert.Equal(silo.Address.ToString(), await where(grain));
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
+        return grain;
+    }
+
+    private static int IndexOf(TestCluster cluster, string address) => cluster.Silos.ToList().FindIndex(s => s.Address.ToString() == address);
+
+    [Fact]
+    public async Task MigrateAsync_ReactiveStrategy200TimesUnderCallers_RecordMovesWithTheGrainAndOnlyTheHostHoldsIt()
+    {
+        const int migrations = 200;
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        var callers = new (string Name, IGrainFactory Factory)[]
+        {
+            ("client", cluster.GrainFactory),
+            ("silo-1", cluster.Silos[1].GrainFactory),
+            ("silo-2", cluster.Silos[2].GrainFactory),
+        };
+        var acknowledged = new int[callers.Length];
+        using var stop = new CancellationTokenSource();
+        var calling = new Task[callers.Length];
+        for (var c = 0; c < callers.Length; c++)
+        {
+            var index = c;
+            calling[c] = Task.Run(async () =>
+            {
+                var target = callers[index].Factory.GetGrain<IReactiveGrain>(key);
+                for (var sequence = 1; !stop.IsCancellationRequested; sequence++)
+                {
+                    await target.Call(callers[index].Name, sequence);
+                    acknowledged[index] = sequence;
+                }
+            });
+        }
+
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        var migrated = 0;
+        var attempts = 0;
+        await Wait.For(Task.Run(async () =>
+        {
+            while (migrated < migrations)
+            {
+                if (await management.MigrateAsync(id, cluster.Silos[++attempts % 3].Address))
+                {
+                    migrated++;
+                }
+            }
+        }), $"{migrations} migrations", TimeSpan.FromSeconds(90));
+        stop.Cancel();
+        await Wait.For(Task.WhenAll(calling), "the callers to finish");
+
+        var total = 0;
+        for (var c = 0; c < callers.Length; c++)
+        {
+            Assert.Equal(Enumerable.Range(1, acknowledged[c]).ToArray(), await grain.Received(callers[c].Name));
+            total += acknowledged[c];
+        }
+        Assert.Equal(total, await grain.Count());
+        var tracker = MigrationTracker.For(key);
+        Assert.Equal(1, tracker.MaxInside);
+        Assert.Equal(1, tracker.MaxAlive);
+        var host = IndexOf(cluster, await grain.Where());
+        Assert.Equal([host], stores.Holders(id));
+        // One export, import and complete per migration: the record itself travelled each time. The
+        // first activation found no record on silo 0 and asked the two other silos (two empty exports).
+        Assert.Equal((migrations + 2, migrations, migrations), (stores.Exports, stores.Imports, stores.Completes));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_TargetRefusesTheImport_GrainStaysUsableAndTheSourceKeepsTheRecord()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        Assert.Equal(2, await grain.Call("c", 2));
+        stores.For(1).FailImports = true;
+
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        var error = await Assert.ThrowsAsync<GrainException>(() => management.MigrateAsync(id, cluster.Silos[1].Address));
+        Assert.Contains("refuses imports", error.Message);
+        Assert.Equal([0], stores.Holders(id));
+        Assert.Equal(0, stores.Completes);
+
+        // The grain was deactivated; its next call activates it again (wherever placement puts it)
+        // with the stored count, fetched from silo 0 if it lands elsewhere.
+        stores.For(1).FailImports = false;
+        Assert.Equal(3, await grain.Call("c", 3));
+        Assert.Equal([IndexOf(cluster, await grain.Where())], stores.Holders(id));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_TargetKilledInTheMiddleOfTheHandOver_SourceFallsBackAndTheRecordSurvives()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.Equal(i, await grain.Call("c", i));
+        }
+        var target = cluster.Silos[1];
+        stores.For(1).ImportGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var management = cluster.Silos[0].GrainFactory.GetGrain<IManagementGrain>(0);
+        var migrating = management.MigrateAsync(id, target.Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        await cluster.KillSiloAsync(target);
+
+        var failure = await Assert.ThrowsAsync<GrainException>(() => migrating);
+        Assert.Contains("failed", failure.Message);
+        Assert.Equal([0], stores.Holders(id));
+        Assert.Equal(0, stores.Completes);
+
+        // The next call activates the grain again (on a live silo), with every acknowledged write.
+        Assert.Equal(5, await grain.Call("c", 5));
+        var host = IndexOf(cluster, await grain.Where());
+        Assert.NotEqual(1, host);
+        Assert.Equal([host], stores.Holders(id));
+        var tracker = MigrationTracker.For(key);
+        Assert.Equal(2, tracker.Activations);
+        Assert.Equal(1, tracker.MaxAlive);
+    }
+
+    [Fact]
+    public async Task Activation_RecordOnTheSiloWhereTheGrainLastLived_IsFetchedAndRemovedThere()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.Equal(i, await grain.Call("c", i));
+        }
+        await grain.Deactivate();
+        await Wait.UntilAsync(() => !cluster.Silos[0].HostsActivation(id), "the grain to deactivate");
+
+        await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[2], g => g.Where());
+        Assert.Equal(6, await grain.Call("c", 6));
+        Assert.Equal([2], stores.Holders(id));
+        Assert.Equal(1, stores.For(0).Completes);
+    }
+
+    [Fact]
+    public async Task Activation_ASiloThatMayHoldTheRecordFails_ActivationFailsRatherThanStartEmpty()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[1], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        await grain.Deactivate();
+        await Wait.UntilAsync(() => !cluster.Silos[1].HostsActivation(id), "the grain to deactivate");
+        stores.For(1).FailExports = true;
+
+        // Through silo 2, whose cache has no entry: the hint places the new activation there.
+        var moved = cluster.Silos[2].GrainFactory.GetGrain<IReactiveGrain>(key);
+        RequestContext.Set(RequestContext.PlacementHintKey, cluster.Silos[2].Address.ToString());
+        try
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => moved.Call("c", 2));
+            Assert.Contains("did not answer", error.Message);
+            Assert.Contains(cluster.Silos[1].Address.ToString(), error.Message);
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
+        Assert.Equal([1], stores.Holders(id));
+
+        stores.For(1).FailExports = false;
+        Assert.Equal(2, await moved.Call("c", 2));
+    }
+
+    [Fact]
+    public async Task Strategy_DefaultStrategyOption_StatesWithoutStorageNameUseTheStrategysProvider()
+    {
+        var proactive = new NodeStores();
+        var cluster = await Clusters.StartAsync(1, b => b.ConfigureSilos(s =>
+        {
+            s.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Proactive, proactive.For(0));
+            s.Configure<MigrationOptions>(o => o.DefaultStrategy = MigrationStrategy.Proactive);
+        }));
+        await using var _ = cluster;
+        var grain = cluster.GrainFactory.GetGrain<IDefaultStrategyGrain>(Clusters.NewKey());
+        Assert.Equal(1, await grain.Increment());
+        Assert.Equal([0], proactive.Holders(Clusters.IdOf(grain)));
+    }
+
+    [Fact]
+    public async Task Strategy_NoProviderUnderTheStrategysName_ActivationFailsNamingIt()
+    {
+        var cluster = await Clusters.StartAsync(1);
+        await using var _ = cluster;
+        var grain = cluster.GrainFactory.GetGrain<IReactiveGrain>(Clusters.NewKey());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => grain.Call("c", 1));
+        Assert.True(error.Message.Contains("Reactive migration strategy", StringComparison.Ordinal), error.ToString());
+        Assert.Contains("StorageNames.Reactive", error.Message);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_CallWaitingForTheMigration_CallerRecordsItsDisruptionAndTheStorageComponents()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var disruptions = new ConcurrentBag<double>();
+        var components = new ConcurrentDictionary<string, int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.disruption" or "actoredge.migration.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            string? type = null, component = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "grain.type") { type = tag.Value as string; }
+                if (tag.Key == "component") { component = tag.Value as string; }
+            }
+            if (type != "disrupted")
+            {
+                return;
+            }
+            if (instrument.Name == "actoredge.migration.disruption")
+            {
+                disruptions.Add(value);
+            }
+            else
+            {
+                components.AddOrUpdate(component!, 1, (_, n) => n + 1);
+            }
+        });
+        listener.Start();
+
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IDisruptedGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Increment());
+        Assert.Empty(disruptions);
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(1).ImportGate = gate;
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        var migrating = management.MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the import to start");
+        // The source is migrating: this call waits, then is forwarded to the target.
+        var held = grain.Increment();
+        await Task.Delay(100);
+        Assert.False(held.IsCompleted);
+        gate.SetResult();
+        Assert.True(await migrating);
+        Assert.Equal(2, await held);
+        Assert.Equal(3, await grain.Increment());
+
+        var disruption = Assert.Single(disruptions);
+        Assert.True(disruption >= 100, $"the held call took {disruption} ms, less than the 100 ms it was held");
+        Assert.Equal(1, components["flush"]);
+        Assert.Equal(1, components["import"]);
+        Assert.Equal(1, components["transfer"]);
+    }
+}

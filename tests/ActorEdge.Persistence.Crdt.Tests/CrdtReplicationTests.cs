@@ -63,8 +63,11 @@ public sealed class CrdtReplicationTests
         kit.HealAll();
 
         string[] expected = ["from-0", "from-2", "shared"];
-        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => State<ORSet<string>>(s, grain).Value.Elements.SequenceEqual(expected)), "all three hold the add-wins union");
+        // The elements can agree before the versions do (s1's remove is dominated by s2's re-add): wait for both.
+        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => State<ORSet<string>>(s, grain).Value.Elements.SequenceEqual(expected))
+            && kit.Cluster.Silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct().Count() == 1, "all three hold the add-wins union at the same version");
         Assert.Single(kit.Cluster.Silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct());
+        Assert.Equal(3, Storage(s0).GetVersion("s", grain).Context.VersionVector.Count);
     }
 
     [Fact]

@@ -219,4 +219,38 @@ public sealed class CrdtReplicationTests
             return result;
         }
     }
+
+    [Fact]
+    public async Task ReadState_OnASiloWhoseReplicaLags_AsksThePeersFirst_SoAnActivationStartsFromTheNewestState()
+    {
+        await using var kit = await StartAsync(3);
+        var (writer, lagging) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        // The writer's deltas do not leave it and no anti-entropy runs: only a read repair can bring the write to the lagging silo.
+        foreach (var silo in kit.Cluster.Silos)
+        {
+            Replicator(silo).AntiEntropyPaused = true;
+        }
+        Replicator(writer).DeltaLinksPaused = true;
+        var written = new GrainState<Profile>(new Profile { Name = "newest", Visits = 3 });
+        await Storage(writer).WriteStateAsync("s", grain, written, ct);
+        Assert.True(Storage(lagging).GetVersion("s", grain).Context.IsEmpty);
+
+        var read = new GrainState<Profile>(new Profile());
+        await Storage(lagging).ReadStateAsync("s", grain, read, ct);
+
+        Assert.Equal(("newest", 3, written.ETag), (read.State.Name, read.State.Visits, read.ETag));
+        Assert.True(read.RecordExists);
+
+        // A cut-off peer is skipped at once (no wait for the read-repair bound).
+        kit.Isolate(writer);
+        written.State.Visits = 4;
+        await Storage(writer).WriteStateAsync("s", grain, written, ct);
+        var started = DateTime.UtcNow;
+        var stale = new GrainState<Profile>(new Profile());
+        await Storage(lagging).ReadStateAsync("s", grain, stale, ct);
+        Assert.Equal(3, stale.State.Visits);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromMilliseconds(900));
+    }
 }

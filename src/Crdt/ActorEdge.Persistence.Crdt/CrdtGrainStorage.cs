@@ -19,21 +19,22 @@ internal sealed partial class CrdtGrainStorage(string name, string serviceId, Cr
 
     internal CrdtReplicator Replicator => replicator;
 
-    public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
+        var key = KeyOf(stateName, grainId);
+        await replicator.RefreshAsync(key, options.ReadRepairTimeout, cancellationToken).ConfigureAwait(false);
         var (bytes, etag) = replicator.Read<LwwRegister<byte[]>, (byte[]?, string?)>(
-            KeyOf(stateName, grainId),
+            key,
             static (register, version) => register is { HasValue: true } ? (register.Value, EtagOf(version!)) : (null, null));
         if (bytes is null)
         {
             grainState.ETag = null;
             grainState.RecordExists = false;
-            return Task.CompletedTask;
+            return;
         }
         grainState.State = Serializer.Deserialize<TState>(bytes);
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using ActorEdge.Crdt;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Persistence.Crdt.Replication;
@@ -43,7 +44,7 @@ internal sealed partial class CrdtReplicator
                     {
                         bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false);
                     }
-                    if (peers.Count > 0 && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
+                    if (peers.Count > 0 && !AntiEntropyPaused && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
                     {
                         nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
                         var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
@@ -178,6 +179,10 @@ internal sealed partial class CrdtReplicator
     /// <summary>One exchange with the peer; returns whether more is left to send.</summary>
     private async Task<bool> SendOnceAsync(PeerLink link, CancellationToken cancellationToken)
     {
+        if (DeltaLinksPaused)
+        {
+            return false;
+        }
         ulong? acknowledged;
         List<DeltaRecord>? batch = null;
         var fullSync = false;
@@ -370,6 +375,85 @@ internal sealed partial class CrdtReplicator
             }
         });
         await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Read repair: asks every peer for its copy of <paramref name="key"/> (a digest of that key
+    /// only) and merges the newer ones, waiting at most <paramref name="timeout"/>; peers that do
+    /// not answer in time are skipped (a read must not wait for an unreachable silo).
+    /// </summary>
+    public async Task RefreshAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _started.Task.ConfigureAwait(false);
+        if (timeout <= TimeSpan.Zero || !_messenger.IsStarted)
+        {
+            return;
+        }
+        // From the membership view (links may not exist yet right after start).
+        var peers = new List<SiloAddress>();
+        var self = _messenger.LocalSilo;
+        if (InScope(self))
+        {
+            foreach (var silo in _messenger.ActiveSilos)
+            {
+                if (!silo.Equals(self) && InScope(silo))
+                {
+                    peers.Add(silo);
+                }
+            }
+        }
+        CausalContext version;
+        lock (_gate)
+        {
+            version = KnownVersionLocked(key)?.Clone() ?? new CausalContext();
+        }
+        if (peers.Count == 0)
+        {
+            return;
+        }
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            w.WriteStartObject(2);
+            ReplicationCodec.WriteString(ref w, 1, key);
+            ReplicationCodec.WriteContext(ref w, 2, version);
+            w.WriteEndObject();
+            ReplicationCodec.WriteUInt64(ref w, 3, 1);
+        });
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        bound.CancelAfter(timeout);
+        var fetches = new Task[peers.Count];
+        for (var i = 0; i < peers.Count; i++)
+        {
+            fetches[i] = FetchAsync(peers[i]);
+        }
+        await Task.WhenAll(fetches).ConfigureAwait(false);
+
+        async Task FetchAsync(SiloAddress peer)
+        {
+            try
+            {
+                var response = await SendAsync(peer, ReplicationCodec.MethodDigest, payload, "digest", bound.Token).ConfigureAwait(false);
+                var states = new List<StateRecord>();
+                var reader = new Reader(response);
+                while (reader.TryReadFieldHeader(out var field, out var wireType))
+                {
+                    if (field == 1)
+                    {
+                        states.Add(ReplicationCodec.ReadState(ref reader, wireType));
+                    }
+                    else
+                    {
+                        reader.SkipField(wireType);
+                    }
+                }
+                await JournalAsync(MergeStates(states)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogDebugSendFailed(_logger, peer, e.Message);
+            }
+        }
     }
 
     private async Task TryAntiEntropyAsync(SiloAddress peer, CancellationToken cancellationToken)

@@ -181,9 +181,16 @@ internal sealed partial class CrdtReplicator
     private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(SiloAddress? sender, ReadOnlyMemory<byte> payload)
     {
         var digest = new Dictionary<string, CausalContext>(StringComparer.Ordinal);
+        var onlyListed = false;
         var reader = new Reader(payload.Span);
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
+            if (field == 3)
+            {
+                // A read repair lists the keys it asks about; the rest of this replica is not wanted.
+                onlyListed = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0;
+                continue;
+            }
             if (field != 2)
             {
                 reader.SkipField(wireType);
@@ -211,7 +218,7 @@ internal sealed partial class CrdtReplicator
         {
             foreach (var (key, entry) in _entries)
             {
-                if (!digest.TryGetValue(key, out var version) || !version.Includes(entry.Version))
+                if (digest.TryGetValue(key, out var version) ? !version.Includes(entry.Version) : !onlyListed)
                 {
                     theirs.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
                 }

@@ -63,6 +63,12 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>Test hook: when set, replication with a silo for which it returns false fails both ways (a cut link).</summary>
     internal Func<SiloAddress, bool>? LinkFilter { get; set; }
 
+    /// <summary>Test hook: when set, the links send no deltas (anti-entropy and requests still work).</summary>
+    internal bool DeltaLinksPaused { get; set; }
+
+    /// <summary>Test hook: when set, this replica starts no anti-entropy round (it still answers them).</summary>
+    internal bool AntiEntropyPaused { get; set; }
+
     internal ReplicationStats Stats { get; } = new();
 
     /// <summary>The last sequence number of this replica's own deltas.</summary>

@@ -34,7 +34,8 @@ public sealed class CrdtInstrumentsTests
         var (s0, s1) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var (origin, peer) = (Replicator(s0), Replicator(s1));
         var grain = new GrainId("crdt-metrics", Guid.NewGuid().ToString("N"));
-        await WaitUntilAsync(() => origin.Peers.Count == 1 && peer.Peers.Count == 1, "the silos replicate with each other");
+        // A bootstrap answered after the first update would deliver it without a delta (and without a lag measurement).
+        await WaitUntilAsync(() => origin.Peers.Count == 1 && peer.Peers.Count == 1 && origin.Bootstrapped && peer.Bootstrapped, "the silos replicate with each other, bootstrapped");
         var sentBefore = origin.Stats.DeltaBytesSent;
         measurements.Clear();
 

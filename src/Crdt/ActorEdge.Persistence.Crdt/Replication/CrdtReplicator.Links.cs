@@ -12,6 +12,9 @@ internal sealed partial class CrdtReplicator
     private readonly Dictionary<SiloAddress, InboundSession> _inbound = [];
     private int _antiEntropyTurn;
 
+    /// <summary>Whether this replica has bootstrapped from a neighbour (or found none to ask).</summary>
+    internal bool Bootstrapped { get; private set; }
+
     /// <summary>The peers this replica currently replicates with.</summary>
     internal IReadOnlyList<SiloAddress> Peers
     {
@@ -43,6 +46,7 @@ internal sealed partial class CrdtReplicator
                     if (!bootstrapped)
                     {
                         bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false);
+                        Bootstrapped = bootstrapped;
                     }
                     if (peers.Count > 0 && !AntiEntropyPaused && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
                     {

@@ -100,6 +100,47 @@ public sealed class EtcdFailoverTests(ThreeMemberFixture etcd) : IClassFixture<T
     }
 
     [Fact]
+    public async Task MoveLeaderDuringWrites_EveryWriteSucceedsExactlyOnce()
+    {
+        await using var client = etcd.Cluster.CreateClient();
+        await using var mover = etcd.Cluster.CreateClient();
+        var written = 0;
+        using var stop = new CancellationTokenSource();
+        var writing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Create-only: a write applied twice would fail its second compare.
+                var key = $"{_prefix}seq/{written:D6}";
+                var result = await client.TxnAsync(new EtcdTxn().If(EtcdCompare.CreateRevision(key, EtcdCompareResult.Equal, 0)).Then(EtcdOp.Put(key, "v"u8.ToArray())));
+                Assert.True(result.Succeeded, key);
+                written++;
+            }
+        });
+
+        for (var i = 0; i < 6; i++)
+        {
+            var leader = await etcd.Cluster.WaitForLeaderAsync();
+            var next = etcd.Cluster.Members[(etcd.Cluster.Members.ToList().IndexOf(leader) + 1) % etcd.Cluster.Members.Count];
+            await mover.MoveLeaderAsync(next.MemberId);
+        }
+        await stop.CancelAsync();
+        await writing;
+
+        Assert.Equal(written, (await client.GetAsync(_prefix + "seq/", new EtcdGetOptions { Prefix = true, KeysOnly = true })).Count);
+    }
+
+    [Fact]
+    public void CanRetry_ProposalDroppedDuringLeaderTransfer_IsSafeForWrites()
+    {
+        using var client = etcd.Cluster.CreateClient();
+
+        var retry = client.CanRetry(new Grpc.GrpcCallException(GrpcStatusCode.Unknown, "raft proposal dropped", notSent: false), CallKind.Write);
+
+        Assert.Equal((true, false), retry);
+    }
+
+    [Fact]
     public async Task MemberAddLearner_ThenRemove_ChangesTheMemberList()
     {
         await using var client = etcd.Cluster.CreateClient();

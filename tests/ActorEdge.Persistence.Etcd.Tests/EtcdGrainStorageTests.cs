@@ -102,6 +102,50 @@ public sealed class EtcdGrainStorageTests(EtcdStorageFixture etcd)
         Assert.Equal(TimeSpan.FromMinutes(5), options.CompactionInterval);
     }
 
+    [Theory]
+    [InlineData(EtcdMigrationMode.None, typeof(EtcdGrainStorage))]
+    [InlineData(EtcdMigrationMode.NodeLocal, typeof(Migration.EtcdNodeLocalMigration))]
+    [InlineData(EtcdMigrationMode.Replicated, typeof(Migration.EtcdReplicatedMigration))]
+    public async Task AddEtcdGrainStorage_MigrationMode_RegistersTheModesProvider(EtcdMigrationMode mode, Type expected)
+    {
+        var services = new ServiceCollection();
+        services.Configure<SiloOptions>(o => o.ServiceId = _prefix);
+        new TestSiloBuilder(services).AddEtcdGrainStorage(StorageNames.Proactive, o =>
+        {
+            o.Client.Endpoints.Add(etcd.Cluster.ClientUrls[0]);
+            o.Migration = mode;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var storage = provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Proactive);
+
+        Assert.IsType(expected, storage);
+        Assert.Equal(mode != EtcdMigrationMode.None, storage is IGrainStorageMigration);
+    }
+
+    [Fact]
+    public void Validator_RejectsBadMigrationOptions()
+    {
+        var options = new EtcdStorageOptions
+        {
+            Migration = EtcdMigrationMode.Replicated,
+            LocalMember = new Uri("http://127.0.0.1:1"),
+            CatchUpTimeout = TimeSpan.Zero,
+            LeaderMoveCooldown = TimeSpan.FromSeconds(-1),
+        };
+        options.Client.Endpoints.Add(new Uri("http://127.0.0.1:2"));
+
+        var result = new EtcdStorageOptionsValidator().Validate("etcd", options);
+
+        Assert.Equal(
+            [
+                "EtcdStorageOptions.CatchUpTimeout of storage 'etcd' must be positive.",
+                "EtcdStorageOptions.LeaderMoveCooldown of storage 'etcd' must not be negative.",
+                "EtcdStorageOptions.LocalMember of storage 'etcd' (http://127.0.0.1:1/) must be one of Client.Endpoints.",
+            ],
+            result.Failures);
+    }
+
     [Fact]
     public void Validator_RejectsBadOptions()
     {

@@ -31,6 +31,8 @@ internal static class ActorEdgeInstruments
 
     public static readonly Histogram<double> MigrationDuration = Meter.CreateHistogram<double>("actoredge.migration.duration", unit: "ms",
         description: "Duration of each component of a migration (component: decision, dehydrate, the storage steps such as flush, import, leader-move, catch-up, transfer, directory, activation, total), by grain type and trigger.");
+    public static readonly Histogram<double> StorageDuration = Meter.CreateHistogram<double>("actoredge.storage.duration", unit: "ms",
+        description: "Duration of grain storage operations as grains see them, by provider (its registered name), operation (read, write, clear) and outcome (ok, error).");
     public static readonly Histogram<double> MigrationDisruption = Meter.CreateHistogram<double>("actoredge.migration.disruption", unit: "ms",
         description: "Latency, seen by the caller, of each call that waited for a migration of its grain (the service disruption a caller observed), by grain type.");
     public static readonly Counter<long> Migrations = Meter.CreateCounter<long>("actoredge.migrations", description: "Migrations, by grain type, trigger and outcome (migrated, failed).");

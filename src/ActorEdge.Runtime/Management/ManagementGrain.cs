@@ -35,7 +35,8 @@ internal sealed class ManagementGrain(SiloRuntime runtime) : Grain, IManagementG
                 case MigrationOutcome.Migrated:
                     return true;
                 case MigrationOutcome.NoTarget:
-                    return false;
+                    // The host refused the explicit target: its membership view holds it inactive (a death this silo has not seen yet).
+                    throw new GrainException($"Cannot migrate {grainId} to {target}: it is not an active silo in the view of the host {address.Silo}.");
             }
             // NotActive: the host's activation was leaving, or the entry was stale; look again.
             runtime.Locator.Invalidate(grainId);

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using ActorEdge.Serialization;
+using static ActorEdge.Runtime.Diagnostics.ActorEdgeInstruments;
 
 namespace ActorEdge.Runtime.Storage;
 
@@ -59,20 +61,47 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
 
     public async Task ReadStateAsync(CancellationToken cancellationToken = default)
     {
-        await storage.ReadStateAsync(stateName, grainId, _state, cancellationToken).ConfigureAwait(true);
+        var start = MeasureStart();
+        await Measured(storage.ReadStateAsync(stateName, grainId, _state, cancellationToken), start, "read").ConfigureAwait(true);
         if (!_state.RecordExists)
         {
             _state.State = CreateDefault();
         }
     }
 
-    public Task WriteStateAsync(CancellationToken cancellationToken = default) =>
-        storage.WriteStateAsync(stateName, grainId, _state, cancellationToken);
+    public Task WriteStateAsync(CancellationToken cancellationToken = default)
+    {
+        var start = MeasureStart();
+        return Measured(storage.WriteStateAsync(stateName, grainId, _state, cancellationToken), start, "write");
+    }
 
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
     {
-        await storage.ClearStateAsync(stateName, grainId, _state, cancellationToken).ConfigureAwait(true);
+        var start = MeasureStart();
+        await Measured(storage.ClearStateAsync(stateName, grainId, _state, cancellationToken), start, "clear").ConfigureAwait(true);
         _state.State = CreateDefault();
+    }
+
+    // The latency per provider is recorded only while someone listens: no timestamps or tags otherwise.
+    private static long MeasureStart() => StorageDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    private Task Measured(Task operation, long start, string name) => start == 0 ? operation : MeasureAsync(operation, start, name);
+
+    private async Task MeasureAsync(Task operation, long start, string name)
+    {
+        var outcome = "error";
+        try
+        {
+            await operation.ConfigureAwait(true);
+            outcome = "ok";
+        }
+        finally
+        {
+            StorageDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+                new KeyValuePair<string, object?>("provider", storageName),
+                new KeyValuePair<string, object?>("operation", name),
+                new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     /// <summary>

@@ -204,6 +204,11 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
                 return (rejected || kind != CallKind.Write, true);
             case GrpcStatusCode.ResourceExhausted when detail.Contains("too many requests", StringComparison.Ordinal):
                 return (true, false);
+            case GrpcStatusCode.Unknown when detail.Contains("raft proposal dropped", StringComparison.Ordinal):
+                // The leader refused to append the proposal (a leadership transfer is under way), so
+                // it never reached the log: safe to repeat after the back-off, on the same routing
+                // (a follower forwards proposals to whichever member leads by then).
+                return (true, false);
             case GrpcStatusCode.DeadlineExceeded:
             case GrpcStatusCode.Cancelled:
             case GrpcStatusCode.Internal when detail.StartsWith("gRPC protocol error", StringComparison.Ordinal):

@@ -50,6 +50,18 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     /// <summary>The write batcher, when batching is on.</summary>
     internal EtcdWriteBatcher? Batcher => _batcher;
 
+    /// <summary>The first segment of every key.</summary>
+    internal string Prefix => _prefix;
+
+    /// <summary>The provider's name.</summary>
+    internal string Name => _name;
+
+    /// <summary>The provider's options.</summary>
+    internal EtcdStorageOptions Options => _options;
+
+    /// <summary>The client of the provider's etcd.</summary>
+    internal EtcdClient Client => _client;
+
     internal string KeyOf(string stateName, GrainId grainId) => $"{_prefix}/{grainId.Type}/{grainId.Key}/{stateName}";
 
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
@@ -58,7 +70,9 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         EtcdKeyValue? kv;
         try
         {
-            kv = await _client.GetValueAsync(key, _options.SerializableReads, cancellationToken).ConfigureAwait(false);
+            kv = _options.Migration == EtcdMigrationMode.Replicated
+                ? await ReadCheckedAsync(key, grainState.ETag, cancellationToken).ConfigureAwait(false)
+                : await _client.GetValueAsync(key, _options.SerializableReads, cancellationToken).ConfigureAwait(false);
         }
         catch (EtcdException e)
         {
@@ -97,12 +111,18 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             {
                 outcome = await _batcher.WriteAsync(key, expected, buffer.WrittenMemory, estimate, cancellationToken).ConfigureAwait(false);
             }
+            catch (EtcdUnavailableException e) when (CanResolve(e))
+            {
+                outcome = await ResolveWriteAsync(key, expected, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
             catch (EtcdException e)
             {
+                ForgetLowerBound(key);
                 throw Wrap("write", key, e);
             }
             if (!outcome.Succeeded)
             {
+                ForgetLowerBound(key);
                 throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", outcome.Revision == 0 ? null : FormatEtag(outcome.Revision), grainState.ETag);
             }
             grainState.ETag = FormatEtag(outcome.Revision);
@@ -116,6 +136,17 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         {
             result = await _client.TxnAsync(new EtcdTxn().If(guard).Then(EtcdOp.Put(key, buffer.WrittenMemory)).Else(EtcdOp.Get(key)), cancellationToken).ConfigureAwait(false);
         }
+        catch (EtcdUnavailableException e) when (CanResolve(e))
+        {
+            var resolved = await ResolveWriteAsync(key, expected, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            if (!resolved.Succeeded)
+            {
+                throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", resolved.Revision == 0 ? null : FormatEtag(resolved.Revision), grainState.ETag);
+            }
+            grainState.ETag = FormatEtag(resolved.Revision);
+            grainState.RecordExists = true;
+            return;
+        }
         catch (EtcdRequestTooLargeException e)
         {
             throw new EtcdStorageException(
@@ -124,10 +155,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         }
         catch (EtcdException e)
         {
+            ForgetLowerBound(key);
             throw Wrap("write", key, e);
         }
         if (!result.Succeeded)
         {
+            ForgetLowerBound(key);
             throw Inconsistent("Write", key, result, grainState.ETag);
         }
         grainState.ETag = FormatEtag(result.Revision);
@@ -150,10 +183,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         }
         catch (EtcdException e)
         {
+            ForgetLowerBound(key);
             throw Wrap("clear", key, e);
         }
         if (!result.Succeeded)
         {
+            ForgetLowerBound(key);
             throw Inconsistent("Clear", key, result, grainState.ETag);
         }
         grainState.ETag = null;
@@ -181,7 +216,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     internal static string FormatEtag(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The mod revision the key must have for the operation to apply; 0: the key must be absent.</summary>
-    private static long ExpectedRevision(string key, string? etag, string operation)
+    internal static long ExpectedRevision(string key, string? etag, string operation)
     {
         if (etag is null)
         {

@@ -23,9 +23,17 @@ public sealed class EtcdCluster : IAsyncDisposable
 
     public IReadOnlyList<Uri> ClientUrls => Members.Select(m => m.ClientUrl).ToArray();
 
+    /// <summary>The member named <paramref name="name"/>.</summary>
+    public EtcdMemberProcess this[string name] => Members.Single(m => m.Name == name);
+
     /// <summary>Starts <paramref name="size"/> members and waits until they have elected a leader.</summary>
-    public static async Task<EtcdCluster> StartAsync(int size = 1, params string[] extraArguments)
+    public static Task<EtcdCluster> StartAsync(int size = 1, params string[] extraArguments) =>
+        StartAsync(Enumerable.Range(0, size).Select(i => $"m{i}").ToArray(), extraArguments);
+
+    /// <summary>Starts one member per name (edge node names, say) and waits until they have elected a leader.</summary>
+    public static async Task<EtcdCluster> StartAsync(string[] names, params string[] extraArguments)
     {
+        var size = names.Length;
         var binary = FindBinary("etcd");
         var parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var root = Path.Combine(parent, $"actoredge-etcd-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
@@ -34,7 +42,7 @@ public sealed class EtcdCluster : IAsyncDisposable
         var members = new List<EtcdMemberProcess>();
         for (var i = 0; i < size; i++)
         {
-            members.Add(new EtcdMemberProcess(binary, $"m{i}", Path.Combine(root, $"m{i}"), ports[2 * i], ports[2 * i + 1]));
+            members.Add(new EtcdMemberProcess(binary, names[i], Path.Combine(root, $"m{i}"), ports[2 * i], ports[2 * i + 1]));
         }
         var initialCluster = string.Join(",", members.Select(m => $"{m.Name}={m.PeerUrl.ToString().TrimEnd('/')}"));
         var token = Guid.NewGuid().ToString("N");

@@ -115,3 +115,23 @@ public sealed class DisruptedGrain([PersistentState("state")] IPersistentState<C
 
     public Task<string> Where() => Task.FromResult(silo.SiloAddress.ToString());
 }
+
+/// <summary>A grain whose state lives in the "metered" provider (used only by the storage metrics test).</summary>
+public interface IMeteredGrain : IGrainWithStringKey
+{
+    Task<int> Increment();
+
+    Task Clear();
+}
+
+public sealed class MeteredGrain([PersistentState("state", "metered")] IPersistentState<CounterState> state) : Grain, IMeteredGrain
+{
+    public async Task<int> Increment()
+    {
+        state.State.Value++;
+        await state.WriteStateAsync();
+        return state.State.Value;
+    }
+
+    public Task Clear() => state.ClearStateAsync();
+}

@@ -1,5 +1,6 @@
 using ActorEdge.Etcd;
 using ActorEdge.Persistence.Etcd;
+using ActorEdge.Persistence.Etcd.Migration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,8 @@ public static class EtcdGrainStorageServiceCollectionExtensions
             var loggers = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             var timeProvider = sp.GetRequiredService<TimeProvider>();
             var client = new EtcdClient(options.Client, loggers.CreateLogger<EtcdClient>(), timeProvider);
-            return new EtcdGrainStorage(name, prefix, options, client, ownsClient: true, loggers.CreateLogger<EtcdGrainStorage>(), timeProvider);
+            var logger = loggers.CreateLogger<EtcdGrainStorage>();
+            return EtcdMigratingGrainStorage.For(new EtcdGrainStorage(name, prefix, options, client, ownsClient: true, logger, timeProvider), logger, timeProvider);
         });
         return services;
     }

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using ActorEdge.Etcd;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Persistence.Etcd.Migration;
+
+/// <summary>What <see cref="EtcdLeaderPolicy.MoveToNodeAsync"/> did.</summary>
+internal enum LeaderMoveOutcome
+{
+    /// <summary>The leader was moved to the node's member.</summary>
+    Moved,
+
+    /// <summary>The node's member already led.</summary>
+    AlreadyLeader,
+
+    /// <summary>The leader moved less than the cool-down ago: it stays.</summary>
+    CoolingDown,
+
+    /// <summary>Another silo claimed a move at the same time and won: the leader follows that one.</summary>
+    LostClaim,
+
+    /// <summary>No member serves the node (not in the member list under its name or mapped name).</summary>
+    NoMember,
+}
+
+/// <summary>
+/// The leader-competition policy of the Proactive strategy on etcd: grains on several nodes may
+/// want the one etcd leader at once, so a move must be claimed, and a claim holds for a cool-down.
+/// </summary>
+/// <remarks>
+/// The claim is a key, <c>{prefix}/.actoredge/leader-move</c>, holding <c>{member} {unix ms}</c>
+/// of the last move (inspect it with etcdctl). A silo moves the leader to the target node's member
+/// only if that member does not lead already, and the last claim is older than
+/// <see cref="EtcdStorageOptions.LeaderMoveCooldown"/>, and it wins the claim: a transaction that
+/// puts the new claim if the key's mod revision is still the one it read. So however many silos
+/// ask, the leader moves at most once per cool-down (no thrash), and the first migration after a
+/// cool-down decides where it goes. Refused moves cost latency only: writes and linearizable reads
+/// still go to the leader wherever it is, and local reads stay checked. Times are the deciding
+/// silos' clocks (<see cref="TimeProvider"/>), so the cool-down is as good as the nodes' clock sync;
+/// a claim stamped more than a cool-down in the future is treated as expired, so a fast clock
+/// cannot pin the leader.
+/// </remarks>
+internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix, EtcdStorageOptions options, ILogger logger, TimeProvider timeProvider)
+{
+    // One decision at a time per silo: concurrent migrations to one node then find it leading already.
+    private readonly SemaphoreSlim _deciding = new(1, 1);
+    private IReadOnlyList<EtcdMember>? _members;
+
+    /// <summary>The key holding the last claim.</summary>
+    internal string ClaimKey { get; } = prefix + "/.actoredge/leader-move";
+
+    /// <summary>The name of the member on <paramref name="node"/>.</summary>
+    internal string MemberOf(string node) => options.MemberNames.TryGetValue(node, out var name) ? name : node;
+
+    /// <summary>Moves the etcd leader to the member on <paramref name="node"/> if the policy allows.</summary>
+    public async Task<LeaderMoveOutcome> MoveToNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DecideAndMoveAsync(node, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _deciding.Release();
+        }
+    }
+
+    private async Task<LeaderMoveOutcome> DecideAndMoveAsync(string node, CancellationToken cancellationToken)
+    {
+        var name = MemberOf(node);
+        var member = await FindMemberAsync(name, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            LogWarningNoMember(logger, node, name);
+            return LeaderMoveOutcome.NoMember;
+        }
+        var status = await client.StatusAsync(null, cancellationToken).ConfigureAwait(false);
+        if (status.Leader == member.Id)
+        {
+            return LeaderMoveOutcome.AlreadyLeader;
+        }
+        var cooldown = options.LeaderMoveCooldown;
+        if (cooldown > TimeSpan.Zero)
+        {
+            var now = timeProvider.GetUtcNow();
+            var claim = await client.GetValueAsync(ClaimKey, serializable: false, cancellationToken).ConfigureAwait(false);
+            if (claim is not null && TryParseClaim(claim.ValueString, out var claimedMember, out var at))
+            {
+                var age = now - at;
+                if (age < cooldown && age > -cooldown)
+                {
+                    LogDebugCoolingDown(logger, name, claimedMember, age);
+                    return LeaderMoveOutcome.CoolingDown;
+                }
+            }
+            var guard = claim is null
+                ? EtcdCompare.CreateRevision(ClaimKey, EtcdCompareResult.Equal, 0)
+                : EtcdCompare.ModRevision(ClaimKey, EtcdCompareResult.Equal, claim.ModRevision);
+            var value = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{name} {now.ToUnixTimeMilliseconds()}"));
+            var won = await client.TxnAsync(new EtcdTxn().If(guard).Then(EtcdOp.Put(ClaimKey, value)), cancellationToken).ConfigureAwait(false);
+            if (!won.Succeeded)
+            {
+                LogDebugLostClaim(logger, name);
+                return LeaderMoveOutcome.LostClaim;
+            }
+        }
+        await client.MoveLeaderAsync(member.Id, cancellationToken).ConfigureAwait(false);
+        LogInformationMoved(logger, name, node);
+        return LeaderMoveOutcome.Moved;
+    }
+
+    internal static bool TryParseClaim(string value, out string member, out DateTimeOffset at)
+    {
+        var space = value.LastIndexOf(' ');
+        if (space > 0 && long.TryParse(value.AsSpan(space + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
+        {
+            member = value[..space];
+            at = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            return true;
+        }
+        member = string.Empty;
+        at = default;
+        return false;
+    }
+
+    private async Task<EtcdMember?> FindMemberAsync(string name, CancellationToken cancellationToken)
+    {
+        // Membership rarely changes: the cached list is refreshed only when a name is missing from it.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var members = _members;
+            if (members is null || attempt == 1)
+            {
+                members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
+                _members = members;
+            }
+            foreach (var member in members)
+            {
+                if (string.Equals(member.Name, name, StringComparison.Ordinal))
+                {
+                    return member;
+                }
+            }
+        }
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved the etcd leader to member {Member} (node {Node})")]
+    private static partial void LogInformationMoved(ILogger logger, string member, string node);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "etcd leader stays: a move to {Claimed} was claimed {Age} ago (wanted {Member})")]
+    private static partial void LogDebugCoolingDown(ILogger logger, string member, string claimed, TimeSpan age);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "etcd leader stays: another silo claimed a move first (wanted {Member})")]
+    private static partial void LogDebugLostClaim(ILogger logger, string member);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No etcd member named {Member} serves node {Node}: the leader cannot follow the grain there (EtcdStorageOptions.MemberNames maps nodes to members)")]
+    private static partial void LogWarningNoMember(ILogger logger, string node, string member);
+}

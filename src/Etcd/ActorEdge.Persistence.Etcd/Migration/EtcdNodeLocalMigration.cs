@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using ActorEdge.Etcd;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Persistence.Etcd.Migration;
+
+/// <summary>
+/// The Reactive strategy on etcd (<see cref="EtcdMigrationMode.NodeLocal"/>): each silo's provider
+/// talks to a single-member etcd on its own node, and a migrating grain's record moves from the
+/// source's etcd to the target's.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>"flush" (source): read the record (value and mod revision) from the local etcd. Every
+/// acknowledged write is already durable there (etcd fsyncs its WAL before answering), so reading
+/// is the whole flush. No record: nothing is exported (empty), which also means "not held here".</item>
+/// <item>"import" (target, its own provider): put the value into the target's etcd. The target's
+/// ETag is that etcd's new mod revision, which is why the record travels rather than the in-memory
+/// state: the target activation reads it back. A failure throws, the hand-over is refused and the
+/// source keeps its record.</item>
+/// <item>complete (source): delete the source's key in a transaction guarded by the exported mod
+/// revision, so a record written after the export (the grain came back, say) is never lost.</item>
+/// </list>
+/// What the thesis counts for Reactive besides the transfer (etcd warm-up and container boot,
+/// compaction, defragmentation, re-election) is not on this path: the etcd on every node is
+/// already running, history compaction runs periodically in the background
+/// (<see cref="EtcdStorageOptions.CompactionInterval"/>), defragmentation is an operator's task,
+/// and a single member never holds an election. A migration costs one read and one write.
+/// </remarks>
+internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, ILogger logger) : EtcdMigratingGrainStorage(storage)
+{
+    /// <summary>Format of the exported bytes: this byte, the source's mod revision (8 bytes, little endian), the value.</summary>
+    internal const byte FormatVersion = 1;
+    private const int HeaderBytes = 9;
+
+    // Key → the mod revision exported, which CompleteAsync deletes only if it is still the stored one.
+    private readonly ConcurrentDictionary<string, long> _exported = new(StringComparer.Ordinal);
+
+    public override bool TransfersRecord => true;
+
+    public override string ExportComponent => "flush";
+
+    public override string ImportComponent => "import";
+
+    public override async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        EtcdKeyValue? kv;
+        try
+        {
+            kv = await Storage.Client.GetValueAsync(key, serializable: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            throw new EtcdStorageException($"etcd grain storage '{Storage.Name}' cannot export '{key}' for the migration of {migration.GrainId} to {migration.Target}: {e.Message}", e);
+        }
+        if (kv is null)
+        {
+            _exported.TryRemove(key, out _);
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        _exported[key] = kv.ModRevision;
+        var exported = new byte[HeaderBytes + kv.Value.Length];
+        exported[0] = FormatVersion;
+        BinaryPrimitives.WriteInt64LittleEndian(exported.AsSpan(1), kv.ModRevision);
+        kv.Value.Span.CopyTo(exported.AsSpan(HeaderBytes));
+        LogDebugExported(logger, key, kv.ModRevision, kv.Value.Length);
+        return exported;
+    }
+
+    public override async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        if (exported.IsEmpty)
+        {
+            // The source holds no record: nothing to store (and a record here, if any, is not the source's to judge).
+            return;
+        }
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        if (exported.Length < HeaderBytes || exported.Span[0] != FormatVersion)
+        {
+            throw new EtcdStorageException($"etcd grain storage '{Storage.Name}' cannot import '{key}': the {exported.Length} bytes handed over are not an etcd record export (format {FormatVersion}); the hand-over is refused.");
+        }
+        var sourceRevision = BinaryPrimitives.ReadInt64LittleEndian(exported.Span[1..]);
+        EtcdPutResult put;
+        try
+        {
+            put = await Storage.Client.PutAsync(key, exported[HeaderBytes..], cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            throw new EtcdStorageException(
+                $"etcd grain storage '{Storage.Name}' cannot import '{key}' (revision {sourceRevision} at {migration.Source}) into the etcd of this node ({Storage.Client.WriteEndpoint}): {e.Message} The hand-over is refused; the source keeps the record.",
+                e);
+        }
+        LogDebugImported(logger, key, sourceRevision, put.Revision);
+    }
+
+    public override async Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        if (!_exported.TryRemove(key, out var revision))
+        {
+            // Exported by an earlier run of this silo: the activation's ETag is the best knowledge left.
+            if (migration.ETag is null || !long.TryParse(migration.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out revision))
+            {
+                return;
+            }
+        }
+        EtcdTxnResult result;
+        try
+        {
+            result = await Storage.Client.TxnAsync(
+                new EtcdTxn().If(EtcdCompare.ModRevision(key, EtcdCompareResult.Equal, revision)).Then(EtcdOp.Delete(key)).Else(EtcdOp.Get(key, keysOnly: true)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            throw new EtcdStorageException($"etcd grain storage '{Storage.Name}' cannot remove the source copy of '{key}' after {migration.GrainId} moved to {migration.Target}: {e.Message}", e);
+        }
+        if (result.Succeeded)
+        {
+            LogDebugRemoved(logger, key, revision);
+        }
+        else
+        {
+            var kvs = result.Responses[0].Range?.Kvs;
+            LogInformationKept(logger, key, revision, kvs is { Count: > 0 } ? kvs[0].ModRevision : 0);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Exported {Key} at revision {Revision} ({Bytes} bytes)")]
+    private static partial void LogDebugExported(ILogger logger, string key, long revision, int bytes);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Imported {Key} (source revision {SourceRevision}) at revision {Revision}")]
+    private static partial void LogDebugImported(ILogger logger, string key, long sourceRevision, long revision);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Removed the source copy of {Key} (revision {Revision})")]
+    private static partial void LogDebugRemoved(ILogger logger, string key, long revision);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kept the source copy of {Key}: it changed since the export (exported revision {Exported}, stored {Stored}; 0: gone)")]
+    private static partial void LogInformationKept(ILogger logger, string key, long exported, long stored);
+}

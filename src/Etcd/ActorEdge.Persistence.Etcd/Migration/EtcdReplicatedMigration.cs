@@ -1,0 +1,134 @@
+using System.Globalization;
+using ActorEdge.Etcd;
+using Microsoft.Extensions.Logging;
+
+namespace ActorEdge.Persistence.Etcd.Migration;
+
+/// <summary>
+/// The Proactive strategy on etcd (<see cref="EtcdMigrationMode.Replicated"/>): one etcd cluster
+/// with a member on every edge node; each silo's endpoints list every member, its own first. Only
+/// compute moves: the in-memory state travels with its ETag (a mod revision, valid cluster-wide).
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>"leader-move" (source): move the etcd leader to the member on the target's node, as the
+/// <see cref="EtcdLeaderPolicy"/> allows, so the grain's writes commit from its own node. A move
+/// that fails is logged, not thrown: leadership is about latency, the migration is safe without it.</item>
+/// <item>"catch-up" (target): wait until the local member has applied the ETag's revision, so the
+/// target's first reads are served locally (see the checked reads of <see cref="EtcdGrainStorage"/>).
+/// Bounded by <see cref="EtcdStorageOptions.CatchUpTimeout"/>; past it the hand-over is refused.</item>
+/// <item>complete: nothing, the record never moved.</item>
+/// </list>
+/// </remarks>
+internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorage
+{
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Uri _localMember;
+
+    public EtcdReplicatedMigration(EtcdGrainStorage storage, ILogger logger, TimeProvider timeProvider)
+        : base(storage)
+    {
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _localMember = storage.Options.LocalMember ?? storage.Client.Endpoints[0];
+        LeaderPolicy = new EtcdLeaderPolicy(storage.Client, storage.Prefix, storage.Options, logger, timeProvider);
+    }
+
+    /// <summary>The leader-competition policy.</summary>
+    internal EtcdLeaderPolicy LeaderPolicy { get; }
+
+    /// <summary>The outcome of the last leader move this silo asked for (for tests and diagnostics).</summary>
+    internal LeaderMoveOutcome? LastLeaderMove { get; private set; }
+
+    public override bool TransfersRecord => false;
+
+    public override string ExportComponent => "leader-move";
+
+    public override string ImportComponent => "catch-up";
+
+    public override async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        if (migration.TargetNode is not { } node)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        if (Storage.Options.AwaitLeaderMove)
+        {
+            await MoveLeaderAsync(node, migration.GrainId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The hand-over goes on at once; the grain's first writes at the target may still go to the old leader.
+            PendingLeaderMove = Task.Run(() => MoveLeaderAsync(node, migration.GrainId, CancellationToken.None), CancellationToken.None);
+        }
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>The last leader move started in the background (<see cref="EtcdStorageOptions.AwaitLeaderMove"/> false).</summary>
+    internal Task PendingLeaderMove { get; private set; } = Task.CompletedTask;
+
+    private async Task MoveLeaderAsync(string node, GrainId grainId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            LastLeaderMove = await LeaderPolicy.MoveToNodeAsync(node, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            LogWarningLeaderMoveFailed(_logger, node, grainId, e.Message);
+        }
+    }
+
+    public override async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        if (migration.ETag is null)
+        {
+            return;
+        }
+        var revision = EtcdGrainStorage.ExpectedRevision(Storage.KeyOf(migration.StateName, migration.GrainId), migration.ETag, "Import");
+        await WaitForRevisionAsync(migration, revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Waits until the local member's store revision reaches <paramref name="revision"/>; throws past the catch-up timeout.</summary>
+    internal async Task<long> WaitForRevisionAsync(StateMigration migration, long revision, CancellationToken cancellationToken)
+    {
+        var timeout = Storage.Options.CatchUpTimeout;
+        var start = _timeProvider.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(1);
+        string? last = null;
+        while (true)
+        {
+            try
+            {
+                var status = await Storage.Client.StatusAsync(_localMember, cancellationToken).ConfigureAwait(false);
+                if (status.Revision >= revision)
+                {
+                    return status.Revision;
+                }
+                last = string.Create(CultureInfo.InvariantCulture, $"it has applied revision {status.Revision}");
+            }
+            catch (EtcdException e)
+            {
+                last = $"it does not answer ({e.Message})";
+            }
+            var elapsed = _timeProvider.GetElapsedTime(start);
+            if (elapsed >= timeout)
+            {
+                throw new EtcdStorageException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"etcd grain storage '{Storage.Name}': the local etcd member {_localMember} did not catch up with revision {revision} of state '{migration.StateName}' of {migration.GrainId} within {timeout} (CatchUpTimeout): {last}. The hand-over from {migration.Source} is refused; the grain stays there."));
+            }
+            var wait = pause < timeout - elapsed ? pause : timeout - elapsed;
+            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+            pause = pause < TimeSpan.FromMilliseconds(50) ? pause * 2 : pause;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not move the etcd leader to node {Node} for the migration of {GrainId}: {Reason}")]
+    private static partial void LogWarningLeaderMoveFailed(ILogger logger, string node, GrainId grainId, string reason);
+}

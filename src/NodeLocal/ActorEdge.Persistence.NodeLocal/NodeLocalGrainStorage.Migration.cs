@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace ActorEdge.Persistence.NodeLocal;
+
+/// <summary>
+/// The record moves with the grain (DESIGN.md §7, Reactive): the source exports the record file's
+/// bytes as they are on disk (header with the version, payload, checksums), the target validates
+/// and stores them under the same version, and the source removes its copy once the target has
+/// confirmed, unless the record changed after the export. The same three steps fetch a record
+/// from the silo that holds it: an export of an absent record is empty ("not held here"), and an
+/// empty import removes any local record of that state.
+/// </summary>
+internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
+{
+    // The version each record had when exported, by record path: CompleteAsync removes only that version.
+    private readonly ConcurrentDictionary<string, ulong> _exported = new(StringComparer.Ordinal);
+
+    public bool TransfersRecord => true;
+
+    /// <summary>Writes are already fsynced, so this is the read of the durable record.</summary>
+    public string ExportComponent => "flush";
+
+    public string ImportComponent => "import";
+
+    public async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var path = PathOf(migration.GrainId, migration.StateName);
+        var gate = GateFor(migration.GrainId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => ExportCore(path, migration), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("export", path, e);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var path = PathOf(migration.GrainId, migration.StateName);
+        var gate = GateFor(migration.GrainId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Run(() => ImportCore(path, migration, exported), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("import", path, e);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var path = PathOf(migration.GrainId, migration.StateName);
+        var gate = GateFor(migration.GrainId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Run(() => CompleteCore(path, migration), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("remove the migrated record", path, e);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private ReadOnlyMemory<byte> ExportCore(string path, StateMigration migration)
+    {
+        if (!DurableFiles.TryReadRecord(path, static length => new byte[length], out var header, out var record, out var length, out var error))
+        {
+            _exported.TryRemove(path, out _);
+            LogDebugNothingToExport(_logger, _name, path, migration.GrainId);
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        if (error is not null)
+        {
+            throw Corrupt(path, error);
+        }
+        _exported[path] = header.Version;
+        LogDebugExported(_logger, _name, path, header.Version, length, migration.GrainId, migration.Target);
+        return record.AsMemory(0, length);
+    }
+
+    private void ImportCore(string path, StateMigration migration, ReadOnlyMemory<byte> exported)
+    {
+        // This store holds the record from now on: an export it made earlier no longer counts.
+        _exported.TryRemove(path, out _);
+        if (exported.IsEmpty)
+        {
+            DurableFiles.Delete(path);
+            return;
+        }
+        if (exported.Length - RecordFormat.HeaderSize > _maxRecordBytes)
+        {
+            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the record of {migration.GrainId}/{migration.StateName} from {migration.Source} is {exported.Length} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was imported.", path);
+        }
+        if (DurableFiles.Validate(exported.Span, out var header) is { } error)
+        {
+            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the record of {migration.GrainId}/{migration.StateName} exported by {migration.Source} is not valid: {error}; nothing was imported.", path);
+        }
+        if (DurableFiles.TryReadHeader(path, out var local, out var localError) && localError is null && local.Version > header.Version)
+        {
+            LogWarningImportReplacedNewer(_logger, _name, migration.Source, path, local.Version, header.Version);
+        }
+        DurableFiles.EnsureDirectory(_root, Path.GetDirectoryName(path)!);
+        DurableFiles.Replace(path, exported.Span);
+        LogDebugImported(_logger, _name, path, header.Version, migration.Source);
+    }
+
+    private void CompleteCore(string path, StateMigration migration)
+    {
+        var known = _exported.TryRemove(path, out var exportedVersion);
+        if (!DurableFiles.TryReadHeader(path, out var header, out var error))
+        {
+            return; // nothing here (the export was empty)
+        }
+        if (!known)
+        {
+            // Exported before a restart of this store: the activation's ETag is the version it exported.
+            if (!ulong.TryParse(migration.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out exportedVersion))
+            {
+                LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "no export of it is known and the migration carries no version");
+                return;
+            }
+        }
+        if (error is not null)
+        {
+            LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "the file is no longer a valid record: " + error);
+            return;
+        }
+        if (header.Version != exportedVersion)
+        {
+            LogInformationCompleteKept(_logger, _name, path, migration.GrainId, $"it is at version {header.Version}, written after the export of version {exportedVersion}");
+            return;
+        }
+        DurableFiles.Delete(path);
+        var grainDirectory = Path.GetDirectoryName(path)!;
+        if (!Directory.EnumerateFileSystemEntries(grainDirectory).Any())
+        {
+            // Same lock stripe as every write of this grain, so no writer is creating a file in it now.
+            Directory.Delete(grainDirectory);
+            DurableFiles.SyncDirectory(Path.GetDirectoryName(grainDirectory)!);
+        }
+        LogDebugCompleted(_logger, _name, path, header.Version, migration.GrainId, migration.Target);
+    }
+}

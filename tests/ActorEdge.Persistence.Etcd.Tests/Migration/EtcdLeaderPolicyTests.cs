@@ -1,0 +1,128 @@
+using Xunit;
+
+namespace ActorEdge.Persistence.Etcd.Migration;
+
+public sealed class EtcdLeaderPolicyTests(ThreeNodeEtcdFixture etcd) : IClassFixture<ThreeNodeEtcdFixture>
+{
+    private readonly string _prefix = $"svc-{Guid.NewGuid():N}";
+    private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 22, 5, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task MoveToNode_WithinTheCooldown_LeaderStaysUntilItEnds()
+    {
+        await using var n0 = Silo("n0");
+        await using var n2 = Silo("n2");
+        await Reset("n0");
+
+        var first = await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(9.999));
+        var early = await n2.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None);
+        var leaderDuringCooldown = await etcd.LeaderAsync();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var after = await n2.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None);
+
+        Assert.Equal((LeaderMoveOutcome.Moved, LeaderMoveOutcome.CoolingDown, "n1", LeaderMoveOutcome.Moved), (first, early, leaderDuringCooldown, after));
+        Assert.Equal("n2", await etcd.LeaderAsync());
+        var claim = await n0.Storage.Client.GetValueAsync(n0.LeaderPolicy.ClaimKey);
+        Assert.Equal($"n2 {_time.GetUtcNow().ToUnixTimeMilliseconds()}", claim!.ValueString);
+    }
+
+    [Fact]
+    public async Task MoveToNode_LeaderAlreadyThere_DoesNotClaim()
+    {
+        await using var n1 = Silo("n1");
+        await Reset("n1");
+
+        var outcome = await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None);
+
+        Assert.Equal(LeaderMoveOutcome.AlreadyLeader, outcome);
+        Assert.Null(await n1.Storage.Client.GetValueAsync(n1.LeaderPolicy.ClaimKey));
+    }
+
+    [Fact]
+    public async Task MoveToNode_TwoSilosAtOnce_OnlyOneMovesTheLeader()
+    {
+        await using var n1 = Silo("n1");
+        await using var n2 = Silo("n2");
+        await Reset("n0");
+
+        var outcomes = await Task.WhenAll(
+            n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None),
+            n2.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None));
+
+        Assert.Equal(1, outcomes.Count(o => o == LeaderMoveOutcome.Moved));
+        Assert.Contains(outcomes.Single(o => o != LeaderMoveOutcome.Moved), new[] { LeaderMoveOutcome.LostClaim, LeaderMoveOutcome.CoolingDown });
+        var winner = outcomes[0] == LeaderMoveOutcome.Moved ? "n1" : "n2";
+        Assert.Equal(winner, await etcd.LeaderAsync());
+    }
+
+    [Fact]
+    public async Task MoveToNode_ClaimStampedFarInTheFuture_IsTreatedAsExpired()
+    {
+        await using var n1 = Silo("n1");
+        await Reset("n0");
+        await n1.Storage.Client.PutAsync(n1.LeaderPolicy.ClaimKey, $"n0 {_time.GetUtcNow().AddSeconds(11).ToUnixTimeMilliseconds()}");
+
+        var outcome = await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None);
+
+        Assert.Equal(LeaderMoveOutcome.Moved, outcome);
+        Assert.Equal("n1", await etcd.LeaderAsync());
+    }
+
+    [Fact]
+    public async Task MoveToNode_ZeroCooldown_EveryMigrationMovesTheLeader()
+    {
+        await using var n0 = Silo("n0", TimeSpan.Zero);
+        await Reset("n0");
+
+        var outcomes = new List<LeaderMoveOutcome>();
+        foreach (var node in new[] { "n1", "n2", "n1" })
+        {
+            outcomes.Add(await n0.LeaderPolicy.MoveToNodeAsync(node, CancellationToken.None));
+        }
+
+        Assert.Equal([LeaderMoveOutcome.Moved, LeaderMoveOutcome.Moved, LeaderMoveOutcome.Moved], outcomes);
+        Assert.Equal("n1", await etcd.LeaderAsync());
+        Assert.Null(await n0.Storage.Client.GetValueAsync(n0.LeaderPolicy.ClaimKey));
+    }
+
+    [Theory]
+    [InlineData("n1 1763787600000", true, "n1", 1763787600000L)]
+    [InlineData("edge node 7 -5", true, "edge node 7", -5L)]
+    [InlineData("n1", false, "", 0L)]
+    [InlineData("n1 soon", false, "", 0L)]
+    public void TryParseClaim_ReadsMemberAndTime(string value, bool parsed, string member, long unixMs)
+    {
+        var ok = EtcdLeaderPolicy.TryParseClaim(value, out var name, out var at);
+
+        Assert.Equal((parsed, member), (ok, name));
+        if (parsed)
+        {
+            Assert.Equal(unixMs, at.ToUnixTimeMilliseconds());
+        }
+    }
+
+    private EtcdReplicatedMigration Silo(string node, TimeSpan? cooldown = null) =>
+        etcd.Replicated(_prefix, node, o => o.LeaderMoveCooldown = cooldown ?? TimeSpan.FromSeconds(10), _time);
+
+    /// <summary>Puts the leader on <paramref name="node"/> without the policy (no claim).</summary>
+    private async Task Reset(string node)
+    {
+        await using var client = etcd.Cluster.CreateClient();
+        if (await etcd.LeaderAsync() != node)
+        {
+            await client.MoveLeaderAsync(etcd.Cluster[node].MemberId);
+        }
+        Assert.Equal(node, await etcd.LeaderAsync());
+    }
+}
+
+/// <summary>A clock that moves only when told.</summary>
+internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}

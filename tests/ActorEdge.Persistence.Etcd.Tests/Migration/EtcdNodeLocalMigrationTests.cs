@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using ActorEdge.Etcd;
+using ActorEdge.Etcd.Testing;
+using ActorEdge.Serialization;
+using ActorEdge.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace ActorEdge.Persistence.Etcd.Migration;
+
+/// <summary>Two edge nodes, each with its own single-member etcd.</summary>
+public sealed class TwoNodeEtcdFixture : IAsyncLifetime
+{
+    public EtcdCluster NodeA { get; private set; } = null!;
+
+    public EtcdCluster NodeB { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        NodeA = await EtcdCluster.StartAsync(["node-a"]);
+        NodeB = await EtcdCluster.StartAsync(["node-b"]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await NodeA.DisposeAsync();
+        await NodeB.DisposeAsync();
+    }
+}
+
+public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNodeEtcdFixture nodes) : IClassFixture<TwoNodeEtcdFixture>
+{
+    private static readonly SiloAddress SiloA = new(new IPEndPoint(IPAddress.Loopback, 11111), 1);
+    private static readonly SiloAddress SiloB = new(new IPEndPoint(IPAddress.Loopback, 11112), 1);
+    private readonly string _prefix = $"svc-{Guid.NewGuid():N}";
+    private readonly GrainId _grain = new("reactive", "7");
+
+    [Fact]
+    public async Task ExportImportComplete_MovesTheRecordIntoTheTargetEtcdAndRemovesTheSourceCopy()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(nodes.NodeB);
+        var state = new GrainState<ConformanceState>(new ConformanceState { Name = "moved", Count = 41, Items = ["x", "y"], Blob = [1, 2, 3] });
+        await source.WriteStateAsync("s", _grain, state);
+        var migration = Migration(state.ETag);
+        var key = source.Storage.KeyOf("s", _grain);
+
+        var exported = await source.ExportAsync(migration, CancellationToken.None);
+        await target.ImportAsync(migration, exported, CancellationToken.None);
+        await source.CompleteAsync(migration, CancellationToken.None);
+
+        var expectedBytes = Serializer.SerializeToArray(state.State);
+        Assert.Equal(EtcdNodeLocalMigration.FormatVersion, exported.Span[0]);
+        Assert.Equal(long.Parse(state.ETag!, CultureInfo.InvariantCulture), BinaryPrimitives.ReadInt64LittleEndian(exported.Span[1..]));
+        Assert.Equal(expectedBytes, exported[9..].ToArray());
+        using var atTarget = JsonDocument.Parse(await nodes.NodeB.EtcdctlAsync("get", key, "-w", "json"));
+        var kv = Assert.Single(atTarget.RootElement.GetProperty("kvs").EnumerateArray());
+        Assert.Equal(expectedBytes, kv.GetProperty("value").GetBytesFromBase64());
+        Assert.Equal(string.Empty, await nodes.NodeA.EtcdctlAsync("get", "--prefix", _prefix + "/"));
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await target.ReadStateAsync("s", _grain, read);
+        Assert.True(read.RecordExists);
+        Assert.Equal(("moved", 41), (read.State.Name, read.State.Count));
+        Assert.Equal(["x", "y"], read.State.Items);
+        Assert.Equal([1, 2, 3], read.State.Blob);
+        Assert.Equal(kv.GetProperty("mod_revision").GetInt64().ToString(CultureInfo.InvariantCulture), read.ETag);
+    }
+
+    [Fact]
+    public async Task Complete_AfterANewerWriteAtTheSource_KeepsTheSourceRecord()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(nodes.NodeB);
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await source.WriteStateAsync("s", _grain, state);
+        var migration = Migration(state.ETag);
+        var exported = await source.ExportAsync(migration, CancellationToken.None);
+        await target.ImportAsync(migration, exported, CancellationToken.None);
+        state.State.Count = 2;
+        await source.WriteStateAsync("s", _grain, state);
+
+        await source.CompleteAsync(migration, CancellationToken.None);
+
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await source.ReadStateAsync("s", _grain, read);
+        Assert.True(read.RecordExists);
+        Assert.Equal(2, read.State.Count);
+        Assert.Equal(state.ETag, read.ETag);
+    }
+
+    [Fact]
+    public async Task Export_NoRecord_ReturnsEmptyAndImportStoresNothing()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(nodes.NodeB);
+        var migration = Migration(null);
+
+        var exported = await source.ExportAsync(migration, CancellationToken.None);
+        await target.ImportAsync(migration, exported, CancellationToken.None);
+        await source.CompleteAsync(migration, CancellationToken.None);
+
+        Assert.True(exported.IsEmpty);
+        Assert.Equal(string.Empty, await nodes.NodeB.EtcdctlAsync("get", "--prefix", _prefix + "/"));
+    }
+
+    [Fact]
+    public async Task Import_TargetEtcdDown_ThrowsAndTheSourceKeepsTheRecord()
+    {
+        await using var targetNode = await EtcdCluster.StartAsync(["node-c"]);
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(targetNode, o => o.Client.RequestTimeout = TimeSpan.FromSeconds(1));
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 5 });
+        await source.WriteStateAsync("s", _grain, state);
+        var migration = Migration(state.ETag);
+        var exported = await source.ExportAsync(migration, CancellationToken.None);
+        await targetNode.Members[0].KillAsync();
+
+        var e = await Assert.ThrowsAsync<EtcdStorageException>(() => target.ImportAsync(migration, exported, CancellationToken.None));
+
+        Assert.Contains("cannot import", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the source keeps the record", e.Message, StringComparison.Ordinal);
+        Assert.IsType<EtcdUnavailableException>(e.InnerException);
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await source.ReadStateAsync("s", _grain, read);
+        Assert.Equal((true, 5, state.ETag), (read.RecordExists, read.State.Count, read.ETag));
+    }
+
+    [Fact]
+    public async Task Import_BytesThatAreNotAnExport_ThrowsAndStoresNothing()
+    {
+        await using var target = NodeLocal(nodes.NodeB);
+
+        var e = await Assert.ThrowsAsync<EtcdStorageException>(() => target.ImportAsync(Migration("3"), new byte[] { 7, 1, 2 }, CancellationToken.None));
+
+        Assert.Contains("not an etcd record export", e.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await nodes.NodeB.EtcdctlAsync("get", "--prefix", _prefix + "/"));
+    }
+
+    [Fact]
+    public void NodeLocal_NamesItsComponentsAndTransfersTheRecord()
+    {
+        using var storage = etcd.CreateStorage(_prefix, o => o.Migration = EtcdMigrationMode.NodeLocal);
+        var migration = Assert.IsAssignableFrom<IGrainStorageMigration>(EtcdMigratingGrainStorage.For(storage, NullLogger.Instance, TimeProvider.System));
+
+        Assert.Equal((true, "flush", "import"), (migration.TransfersRecord, migration.ExportComponent, migration.ImportComponent));
+    }
+
+    private EtcdNodeLocalMigration NodeLocal(EtcdCluster node, Action<EtcdStorageOptions>? configure = null) =>
+        (EtcdNodeLocalMigration)EtcdMigratingGrainStorage.For(
+            etcd.CreateStorage(_prefix, o => { o.Migration = EtcdMigrationMode.NodeLocal; configure?.Invoke(o); }, node), NullLogger.Instance, TimeProvider.System);
+
+    private StateMigration Migration(string? etag) => new(_grain, "s", etag, SiloA, SiloB, "node-b");
+}

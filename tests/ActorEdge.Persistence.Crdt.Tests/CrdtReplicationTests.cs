@@ -63,8 +63,11 @@ public sealed class CrdtReplicationTests
         kit.HealAll();
 
         string[] expected = ["from-0", "from-2", "shared"];
-        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => State<ORSet<string>>(s, grain).Value.Elements.SequenceEqual(expected)), "all three hold the add-wins union");
+        // The elements can agree before the versions do (s1's remove is dominated by s2's re-add): wait for both.
+        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => State<ORSet<string>>(s, grain).Value.Elements.SequenceEqual(expected))
+            && kit.Cluster.Silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct().Count() == 1, "all three hold the add-wins union at the same version");
         Assert.Single(kit.Cluster.Silos.Select(s => Storage(s).GetVersion("s", grain).ToString()).Distinct());
+        Assert.Equal(3, Storage(s0).GetVersion("s", grain).Context.VersionVector.Count);
     }
 
     [Fact]
@@ -157,5 +160,97 @@ public sealed class CrdtReplicationTests
         await Assert.ThrowsAsync<SerializationException>(() => replicator.ReceiveDeltasAsync(payload));
 
         Assert.False(replicator.TryRead<GCounter>("k", out var counter, out _) && counter.Value != 0);
+    }
+
+    [Fact]
+    public async Task LinkSession_KeysAreNamedOncePerSession_AndAnUnknownSessionIsAnsweredSo()
+    {
+        await using var kit = await StartAsync(1);
+        var replicator = Replicator(kit.Cluster.Silos[0]);
+        var sender = kit.Cluster.Silos[0].Address;
+        var key = "crdt/test/session/1/s";
+        var origin = new GCounter();
+        var d1 = CrdtSerializer.SerializeToArray(origin.Increment("z", 5), "z");
+        var d2 = CrdtSerializer.SerializeToArray(origin.Increment("z", 6), "z");
+
+        // A number the receiver never saw defined: nothing applied, the sender must start over.
+        var unknown = await Deliver(7, null, 1, (d1, 1, define: false));
+        var started = await Deliver(7, "z", 1, (d1, 1, define: true));
+        var numbered = await Deliver(7, null, 2, (d2, 2, define: false));
+        var otherSession = await Deliver(9, null, 3, (d2, 3, define: false));
+
+        Assert.Equal([(0ul, true), (1ul, false), (2ul, false), (0ul, true)], new[] { unknown, started, numbered, otherSession });
+        Assert.True(replicator.TryRead<GCounter>(key, out var counter, out var version));
+        Assert.Equal(11ul, counter.Value);
+        Assert.Equal("{z:1..2}", version.ToString());
+        Assert.Equal(2ul, replicator.DeliveredFrom("z"));
+
+        async Task<(ulong Delivered, bool Unknown)> Deliver(ulong session, string? startsAs, ulong first, params (byte[] Delta, ulong Dot, bool define)[] deltas)
+        {
+            var payload = ReplicationCodec.Encode((ref Writer w) =>
+            {
+                ReplicationCodec.WriteUInt64(ref w, 4, session);
+                if (startsAs is not null)
+                {
+                    ReplicationCodec.WriteString(ref w, 1, startsAs);
+                    w.WriteFieldHeader(5, WireType.VarInt);
+                    w.WriteVarInt64(1_000);
+                }
+                ReplicationCodec.WriteUInt64(ref w, 2, first);
+                foreach (var (delta, dot, define) in deltas)
+                {
+                    ReplicationCodec.WriteSessionDelta(ref w, 3, new DeltaRecord(0, key, "gcounter", dot, delta, 1_005), 0, define, 1_000);
+                }
+            });
+            var response = await replicator.ReceiveDeltasAsync(sender, payload);
+            var r = new Reader(response.Span);
+            (ulong, bool) result = (0, false);
+            while (r.TryReadFieldHeader(out var field, out _))
+            {
+                if (field == 1)
+                {
+                    result.Item1 = r.ReadVarUInt64();
+                }
+                else
+                {
+                    result.Item2 = r.ReadVarUInt64() == 1;
+                }
+            }
+            return result;
+        }
+    }
+
+    [Fact]
+    public async Task ReadState_OnASiloWhoseReplicaLags_AsksThePeersFirst_SoAnActivationStartsFromTheNewestState()
+    {
+        await using var kit = await StartAsync(3);
+        var (writer, lagging) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        // The writer's deltas do not leave it and no anti-entropy runs: only a read repair can bring the write to the lagging silo.
+        foreach (var silo in kit.Cluster.Silos)
+        {
+            Replicator(silo).AntiEntropyPaused = true;
+        }
+        Replicator(writer).DeltaLinksPaused = true;
+        var written = new GrainState<Profile>(new Profile { Name = "newest", Visits = 3 });
+        await Storage(writer).WriteStateAsync("s", grain, written, ct);
+        Assert.True(Storage(lagging).GetVersion("s", grain).Context.IsEmpty);
+
+        var read = new GrainState<Profile>(new Profile());
+        await Storage(lagging).ReadStateAsync("s", grain, read, ct);
+
+        Assert.Equal(("newest", 3, written.ETag), (read.State.Name, read.State.Visits, read.ETag));
+        Assert.True(read.RecordExists);
+
+        // A cut-off peer is skipped at once (no wait for the read-repair bound).
+        kit.Isolate(writer);
+        written.State.Visits = 4;
+        await Storage(writer).WriteStateAsync("s", grain, written, ct);
+        var started = DateTime.UtcNow;
+        var stale = new GrainState<Profile>(new Profile());
+        await Storage(lagging).ReadStateAsync("s", grain, stale, ct);
+        Assert.Equal(3, stale.State.Visits);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromMilliseconds(900));
     }
 }

@@ -209,7 +209,7 @@ public sealed class CausalContext
     public static void WriteDot(ref Writer w, uint field, Dot dot)
     {
         w.WriteStartObject(field);
-        CrdtWire.WriteString(ref w, 1, dot.Replica);
+        CrdtWire.WriteReplica(ref w, 1, dot.Replica);
         w.WriteFieldHeader(2, WireType.VarInt);
         w.WriteVarUInt64(dot.Counter);
         w.WriteEndObject();

@@ -4,85 +4,104 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Crdt;
 
 /// <summary>
-/// The versioned wire format of CRDT states and deltas: field 0 is the format version, field 1
-/// the type tag, field 2 the state's body (tagged fields, so later versions may add fields that
-/// older readers skip). Input that is truncated, of another type or another major version, or
-/// semantically impossible (a dot with counter 0, a key twice) throws <see cref="SerializationException"/>.
+/// The versioned wire format of CRDT states and deltas (format version 2): one byte of format
+/// version and flags, one byte of type tag, then the body's tagged fields closed by an end-of-object
+/// marker (three bytes of envelope in all). Within one value a replica id is written once and
+/// referred to by its index afterwards; a delta may leave its origin's id out entirely (flag 0x40:
+/// replica #0 is the origin, which the reader must be given, as replication and the journal know it).
+/// Body fields are tagged, so a later writer may add fields older readers skip, except fields holding
+/// replica ids (skipping one would shift the references after it): those need a new format version.
+/// Input that is truncated, has trailing bytes, is of another type or format version (version 1,
+/// the nested envelope of earlier builds, included), or is semantically impossible (a dot with
+/// counter 0, a key twice, a reference to an unknown replica) throws <see cref="SerializationException"/>
+/// naming the reason.
 /// </summary>
 public static class CrdtSerializer
 {
-    /// <summary>The format version written.</summary>
-    public const uint FormatVersion = 1;
+    /// <summary>The format version written (and the only one read).</summary>
+    public const uint FormatVersion = 2;
+
+    private const byte ImpliedReplicaFlag = 0x40;
+    private const byte VersionMask = 0x3F;
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="output"/>.</summary>
-    public static void Serialize<T>(T value, IBufferWriter<byte> output) where T : class, ICrdt<T>
+    public static void Serialize<T>(T value, IBufferWriter<byte> output) where T : class, ICrdt<T> => Serialize(value, output, null);
+
+    /// <summary>
+    /// Writes <paramref name="value"/> to <paramref name="output"/>; when <paramref name="impliedReplica"/>
+    /// is given (a delta's origin), its id is not written and the reader must pass the same id.
+    /// </summary>
+    public static void Serialize<T>(T value, IBufferWriter<byte> output, string? impliedReplica) where T : class, ICrdt<T>
     {
         ArgumentNullException.ThrowIfNull(value);
-        var w = new Writer(output);
-        w.WriteFieldHeader(0, WireType.VarInt);
-        w.WriteVarUInt32(FormatVersion);
-        w.WriteFieldHeader(1, WireType.VarInt);
-        w.WriteVarUInt32(T.TypeTag);
-        w.WriteStartObject(2);
-        value.WriteBody(ref w);
-        w.WriteEndObject();
-        w.Commit();
+        var enclosing = CrdtWire.BeginReplicaScope(impliedReplica);
+        try
+        {
+            var w = new Writer(output);
+            w.WriteByte((byte)(FormatVersion | (impliedReplica is null ? 0u : ImpliedReplicaFlag)));
+            w.WriteByte(T.TypeTag);
+            value.WriteBody(ref w);
+            w.WriteEndObject();
+            w.Commit();
+        }
+        finally
+        {
+            CrdtWire.EndReplicaScope(enclosing);
+        }
     }
 
     /// <summary>The bytes of <paramref name="value"/>.</summary>
-    public static byte[] SerializeToArray<T>(T value) where T : class, ICrdt<T>
+    public static byte[] SerializeToArray<T>(T value) where T : class, ICrdt<T> => SerializeToArray(value, null);
+
+    /// <summary>The bytes of <paramref name="value"/>, leaving out <paramref name="impliedReplica"/> (see <see cref="Serialize{T}(T, IBufferWriter{byte}, string?)"/>).</summary>
+    public static byte[] SerializeToArray<T>(T value, string? impliedReplica) where T : class, ICrdt<T>
     {
         var output = new ArrayBufferWriter<byte>(64);
-        Serialize(value, output);
+        Serialize(value, output, impliedReplica);
         return output.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a value written by <see cref="Serialize{T}"/>.</summary>
-    public static T Deserialize<T>(ReadOnlySpan<byte> data) where T : class, ICrdt<T>
+    /// <summary>Reads a value written by <see cref="Serialize{T}(T, IBufferWriter{byte})"/>.</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> data) where T : class, ICrdt<T> => Deserialize<T>(data, null);
+
+    /// <summary>Reads a value; <paramref name="impliedReplica"/> is the id the writer left out, if it did (a delta's origin).</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> data, string? impliedReplica) where T : class, ICrdt<T>
     {
+        if (data.Length < 3)
+        {
+            throw new SerializationException($"CRDT data of {data.Length} byte(s) is truncated: a {typeof(T).Name} takes at least 3.");
+        }
+        var version = data[0] & VersionMask;
+        if (version != FormatVersion || (data[0] & 0x80) != 0)
+        {
+            // Version 1 began with the tagged field 0 (header byte 0x00) holding the version 1.
+            var named = data[0] == 0 && data[1] == 1 ? 1 : version;
+            throw new SerializationException($"CRDT data of format version {named} (first byte 0x{data[0]:X2}); this reader knows version {FormatVersion} only (data from an incompatible build, or not CRDT data).");
+        }
+        if (data[1] != T.TypeTag)
+        {
+            throw new SerializationException($"CRDT data of type tag {data[1]} read as {typeof(T).Name} (tag {T.TypeTag}).");
+        }
+        var implied = (data[0] & ImpliedReplicaFlag) != 0;
+        if (implied && string.IsNullOrEmpty(impliedReplica))
+        {
+            throw new SerializationException($"CRDT data for {typeof(T).Name} leaves its origin's replica id out, and the reader was not given it.");
+        }
+        var enclosing = CrdtWire.BeginReplicaScope(implied ? impliedReplica : null);
         try
         {
-            var r = new Reader(data);
-            uint? version = null, tag = null;
-            T? result = null;
-            while (r.TryReadFieldHeader(out var field, out var wireType))
-            {
-                switch (field)
-                {
-                    case 0:
-                        CrdtWire.Expect(wireType, WireType.VarInt);
-                        version = r.ReadVarUInt32();
-                        if (version != FormatVersion)
-                        {
-                            throw new SerializationException($"CRDT data of format version {version}; this reader knows version {FormatVersion}.");
-                        }
-                        break;
-                    case 1:
-                        CrdtWire.Expect(wireType, WireType.VarInt);
-                        tag = r.ReadVarUInt32();
-                        if (tag != T.TypeTag)
-                        {
-                            throw new SerializationException($"CRDT data of type tag {tag} read as {typeof(T).Name} (tag {T.TypeTag}).");
-                        }
-                        break;
-                    case 2:
-                        if (version is null || tag is null || result is not null)
-                        {
-                            throw new SerializationException("CRDT data whose body is not preceded by exactly one version and type tag.");
-                        }
-                        r.EnterObject(wireType);
-                        result = T.ReadBody(ref r);
-                        break;
-                    default:
-                        r.SkipField(wireType);
-                        break;
-                }
-            }
-            return result ?? throw new SerializationException($"CRDT data without a body for {typeof(T).Name}.");
+            var r = new Reader(data[2..]);
+            r.EnterObject(WireType.StartObject);
+            var result = T.ReadBody(ref r);
+            return r.End ? result : throw new SerializationException($"CRDT data for {typeof(T).Name} has {data.Length - 2 - r.Position} trailing byte(s).");
         }
         catch (Exception e) when (e is not SerializationException)
         {
             throw new SerializationException($"Malformed {typeof(T).Name} data: {e.Message}", e);
+        }
+        finally
+        {
+            CrdtWire.EndReplicaScope(enclosing);
         }
     }
 }

@@ -7,6 +7,10 @@ namespace ActorEdge.Crdt;
 /// <summary>Shared pieces of the CRDT encodings.</summary>
 internal static class CrdtWire
 {
+    // Encoding and decoding are synchronous, so the table of the value being read or written is per thread.
+    [ThreadStatic]
+    private static ReplicaTable? _replicas;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Expect(WireType actual, WireType expected)
     {
@@ -34,11 +38,68 @@ internal static class CrdtWire
         return r.ReadVarUInt64();
     }
 
+    /// <summary>
+    /// Writes a replica id. Inside <see cref="CrdtSerializer"/> a value keeps a table of the replica
+    /// ids written so far: the first occurrence is the string (wire type LengthPrefixed), later
+    /// ones its index in the table (VarInt), so a dot repeated in an entry and its context, or the
+    /// same replica in a counter and a dot, costs one or two bytes. Outside a serializer scope
+    /// (a causal context encoded on its own) the string is always written.
+    /// </summary>
+    public static void WriteReplica(ref Writer w, uint field, string replica)
+    {
+        var table = _replicas;
+        if (table is not null && table.Index.TryGetValue(replica, out var index))
+        {
+            w.WriteFieldHeader(field, WireType.VarInt);
+            w.WriteVarUInt32((uint)index);
+            return;
+        }
+        WriteString(ref w, field, replica);
+        if (table is not null)
+        {
+            table.Index[replica] = table.Names.Count;
+            table.Names.Add(replica);
+        }
+    }
+
+    /// <summary>Reads a replica id written by <see cref="WriteReplica"/>: a non-empty string, or a reference to one read before in the same value.</summary>
     public static string ReadReplica(ref Reader r, WireType wireType)
     {
+        var table = _replicas;
+        if (wireType == WireType.VarInt)
+        {
+            var index = r.ReadVarUInt64();
+            return table is not null && index < (ulong)table.Names.Count
+                ? table.Names[(int)index]
+                : throw new SerializationException($"Malformed CRDT data: replica reference {index} to a replica id not written before it.");
+        }
         var replica = ReadString(ref r, wireType);
-        return replica.Length > 0 ? replica : throw new SerializationException("An empty replica id.");
+        if (replica.Length == 0)
+        {
+            throw new SerializationException("An empty replica id.");
+        }
+        if (table is not null && table.Index.TryAdd(replica, table.Names.Count))
+        {
+            table.Names.Add(replica);
+        }
+        return replica;
     }
+
+    /// <summary>Starts the replica table of one encoded value (writing or reading), holding <paramref name="impliedReplica"/> as #0 when given; returns the enclosing table, for <see cref="EndReplicaScope"/>.</summary>
+    public static object? BeginReplicaScope(string? impliedReplica)
+    {
+        var enclosing = _replicas;
+        var table = new ReplicaTable();
+        if (impliedReplica is not null)
+        {
+            table.Index[impliedReplica] = 0;
+            table.Names.Add(impliedReplica);
+        }
+        _replicas = table;
+        return enclosing;
+    }
+
+    public static void EndReplicaScope(object? enclosing) => _replicas = (ReplicaTable?)enclosing;
 
     public static void WriteNested<T>(ref Writer w, uint field, T value) where T : class, ICrdt<T>
     {
@@ -55,6 +116,13 @@ internal static class CrdtWire
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static SerializationException Duplicate(string what) => new($"Malformed CRDT data: {what} appears twice.");
+
+    private sealed class ReplicaTable
+    {
+        public List<string> Names { get; } = [];
+
+        public Dictionary<string, int> Index { get; } = new(StringComparer.Ordinal);
+    }
 }
 
 /// <summary>Encodes elements with their <see cref="Codec{T}"/>, for canonical ordering and deterministic tie-breaks.</summary>

@@ -76,7 +76,10 @@ internal sealed class DotKernel<T>
         return copy;
     }
 
-    /// <summary>Fields: 1 = the context, 2 = an entry (1 = dot, 2 = value), entries sorted by dot.</summary>
+    /// <summary>
+    /// Fields: 1 = the context, 2 = an entry (1 = replica, 2 = counter, 3 = value), entries sorted
+    /// by dot. An entry's dot is also in the context, so its replica is usually a one-byte reference.
+    /// </summary>
     public void WriteBody(ref Writer w)
     {
         w.WriteStartObject(1);
@@ -87,8 +90,10 @@ internal sealed class DotKernel<T>
         foreach (var dot in dots)
         {
             w.WriteStartObject(2);
-            CausalContext.WriteDot(ref w, 1, dot);
-            Codec<T>.Instance.Write(ref w, 2, Entries[dot]);
+            CrdtWire.WriteReplica(ref w, 1, dot.Replica);
+            w.WriteFieldHeader(2, WireType.VarInt);
+            w.WriteVarUInt64(dot.Counter);
+            Codec<T>.Instance.Write(ref w, 3, Entries[dot]);
             w.WriteEndObject();
         }
     }
@@ -113,22 +118,25 @@ internal sealed class DotKernel<T>
                 case 2:
                 {
                     r.EnterObject(wireType);
-                    Dot? dot = null;
+                    string? replica = null;
+                    ulong counter = 0;
                     var hasValue = false;
                     T value = default!;
                     while (r.TryReadFieldHeader(out var inner, out var innerType))
                     {
                         switch (inner)
                         {
-                            case 1: dot = CausalContext.ReadDot(ref r, innerType); break;
-                            case 2: value = Codec<T>.Instance.Read(ref r, innerType); hasValue = true; break;
+                            case 1: replica = CrdtWire.ReadReplica(ref r, innerType); break;
+                            case 2: counter = CrdtWire.ReadUInt64(ref r, innerType); break;
+                            case 3: value = Codec<T>.Instance.Read(ref r, innerType); hasValue = true; break;
                             default: r.SkipField(innerType); break;
                         }
                     }
-                    if (dot is not { } d || !hasValue)
+                    if (replica is null || counter == 0 || !hasValue)
                     {
-                        throw new SerializationException("Malformed CRDT data: an entry lacks its dot or value.");
+                        throw new SerializationException("Malformed CRDT data: an entry lacks its dot (replica, counter > 0) or value.");
                     }
+                    var d = new Dot(replica, counter);
                     if (!kernel.Entries.TryAdd(d, value))
                     {
                         throw CrdtWire.Duplicate($"the entry of dot {d}");

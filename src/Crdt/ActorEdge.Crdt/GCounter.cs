@@ -72,7 +72,7 @@ public sealed class GCounter : ICrdt<GCounter>
         foreach (var replica in replicas)
         {
             writer.WriteStartObject(1);
-            CrdtWire.WriteString(ref writer, 1, replica);
+            CrdtWire.WriteReplica(ref writer, 1, replica);
             writer.WriteFieldHeader(2, WireType.VarInt);
             writer.WriteVarUInt64(_counts[replica]);
             writer.WriteEndObject();

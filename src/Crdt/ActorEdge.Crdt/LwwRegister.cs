@@ -66,7 +66,7 @@ public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>
             writer.WriteFieldHeader(2, WireType.VarInt);
             writer.WriteVarUInt32(Timestamp.Logical);
         }
-        CrdtWire.WriteString(ref writer, 3, Replica);
+        CrdtWire.WriteReplica(ref writer, 3, Replica);
         if (HasValue)
         {
             Codec<T>.Instance.Write(ref writer, 4, Value!);

@@ -122,10 +122,26 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
         writer.WriteStartObject(1);
         _keys.WriteBody(ref writer);
         writer.WriteEndObject();
+        // A value whose key is in the key set refers to the key's entry (its index in dot order) instead of repeating the key.
+        var entryOf = new Dictionary<TKey, int>();
+        var dots = new List<Dot>(_keys.Entries.Keys);
+        dots.Sort();
+        for (var i = 0; i < dots.Count; i++)
+        {
+            entryOf.TryAdd(_keys.Entries[dots[i]], i);
+        }
         foreach (var (key, value) in ElementBytes<TKey>.SortBy(_values, static e => e.Key))
         {
             writer.WriteStartObject(2);
-            Codec<TKey>.Instance.Write(ref writer, 1, key);
+            if (entryOf.TryGetValue(key, out var entry))
+            {
+                writer.WriteFieldHeader(3, WireType.VarInt);
+                writer.WriteVarUInt32((uint)entry);
+            }
+            else
+            {
+                Codec<TKey>.Instance.Write(ref writer, 1, key);
+            }
             CrdtWire.WriteNested(ref writer, 2, value);
             writer.WriteEndObject();
         }
@@ -135,19 +151,20 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     public static ORMap<TKey, TValue> ReadBody(ref Reader reader)
     {
         var map = new ORMap<TKey, TValue>();
-        var sawKeys = false;
+        List<Dot>? dots = null;
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
             switch (field)
             {
                 case 1:
-                    if (sawKeys)
+                    if (dots is not null)
                     {
                         throw CrdtWire.Duplicate("the key set");
                     }
                     reader.EnterObject(wireType);
                     map._keys = DotKernel<TKey>.ReadBody(ref reader);
-                    sawKeys = true;
+                    dots = new List<Dot>(map._keys.Entries.Keys);
+                    dots.Sort();
                     break;
                 case 2:
                 {
@@ -159,7 +176,18 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
                     {
                         switch (inner)
                         {
-                            case 1: key = Codec<TKey>.Instance.Read(ref reader, innerType); hasKey = true; break;
+                            case 1 when !hasKey: key = Codec<TKey>.Instance.Read(ref reader, innerType); hasKey = true; break;
+                            case 3 when !hasKey:
+                            {
+                                CrdtWire.Expect(innerType, WireType.VarInt);
+                                var entry = reader.ReadVarUInt64();
+                                key = dots is not null && entry < (ulong)dots.Count
+                                    ? map._keys.Entries[dots[(int)entry]]
+                                    : throw new SerializationException($"Malformed CRDT data: a map value refers to key entry {entry}, which the key set before it does not have.");
+                                hasKey = true;
+                                break;
+                            }
+                            case 1 or 3: throw CrdtWire.Duplicate("the key of a map value");
                             case 2: value = CrdtWire.ReadNested<TValue>(ref reader, innerType); break;
                             default: reader.SkipField(innerType); break;
                         }

@@ -49,8 +49,15 @@ public sealed class PNCounter : ICrdt<PNCounter>
     /// <inheritdoc />
     public void WriteBody(ref Writer writer)
     {
-        CrdtWire.WriteNested(ref writer, 1, _increments);
-        CrdtWire.WriteNested(ref writer, 2, _decrements);
+        // An empty half is left out (read back as empty): a delta changes one half only.
+        if (_increments.Counts.Count > 0)
+        {
+            CrdtWire.WriteNested(ref writer, 1, _increments);
+        }
+        if (_decrements.Counts.Count > 0)
+        {
+            CrdtWire.WriteNested(ref writer, 2, _decrements);
+        }
     }
 
     /// <inheritdoc />

@@ -11,28 +11,30 @@ namespace ActorEdge.Persistence.Crdt;
 /// different silos converge to the latest write. The ETag is derived from the state's causal
 /// context, which grows with every update from any silo: a write whose ETag does not match the
 /// local replica throws <see cref="InconsistentStateException"/>, and ETags are never reused.
+/// Migration (Proactive) hands the state's version to the target, which waits for it (CrdtGrainStorage.Migration.cs).
 /// </summary>
-internal sealed class CrdtGrainStorage(string name, string serviceId, CrdtStorageOptions options, CrdtReplicator replicator) : ICrdtGrainStorage
+internal sealed partial class CrdtGrainStorage(string name, string serviceId, CrdtStorageOptions options, CrdtReplicator replicator) : ICrdtGrainStorage, IGrainStorageMigration
 {
     public string Name { get; } = name;
 
     internal CrdtReplicator Replicator => replicator;
 
-    public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
+        var key = KeyOf(stateName, grainId);
+        await replicator.RefreshAsync(key, options.ReadRepairTimeout, cancellationToken).ConfigureAwait(false);
         var (bytes, etag) = replicator.Read<LwwRegister<byte[]>, (byte[]?, string?)>(
-            KeyOf(stateName, grainId),
+            key,
             static (register, version) => register is { HasValue: true } ? (register.Value, EtagOf(version!)) : (null, null));
         if (bytes is null)
         {
             grainState.ETag = null;
             grainState.RecordExists = false;
-            return Task.CompletedTask;
+            return;
         }
         grainState.State = Serializer.Deserialize<TState>(bytes);
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)

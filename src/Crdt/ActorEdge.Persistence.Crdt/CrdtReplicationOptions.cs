@@ -37,12 +37,26 @@ public sealed class CrdtReplicationOptions
     /// <summary>The most deltas sent in one request. <value>Default 256.</value></summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>The journal is rewritten as a snapshot of the replicas at start when it is larger than this. <value>Default 64 MiB.</value></summary>
+    /// <summary>
+    /// The journal is replaced by a snapshot of the replicas (temporary file, fsync, rename) when it
+    /// grows past this size and past twice the last snapshot, while running and at start, so it stays
+    /// within max(this, 2 × live state) plus one group commit. <value>Default 64 MiB.</value>
+    /// </summary>
     public long JournalCompactionBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Silos to replicate with, besides this one; null means every active silo (the membership
-    /// view). Silos not in the view are ignored until they join. <value>Default null.</value>
+    /// How long a replica remembers a dropped key (its version, no value) after key GC dropped it:
+    /// a cleared grain state is dropped from replicas and journal once every current peer has seen
+    /// it cleared; the marker keeps older copies from coming back. A silo away for longer than this
+    /// that still holds an older copy of the key may bring it back. <value>Default 24 h.</value>
+    /// </summary>
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The silos that hold replicas (the candidate nodes); null means every active silo (the
+    /// membership view). A silo replicates only with active silos in scope, refuses replication
+    /// requests from silos outside it, and replicates with nobody when it is outside the scope
+    /// itself (its CRDT states then stay local). Give every silo the same scope. <value>Default null.</value>
     /// </summary>
     public Func<SiloAddress, bool>? ReplicationScope { get; set; }
 
@@ -80,6 +94,14 @@ internal sealed class CrdtReplicationOptionsValidator : IValidateOptions<CrdtRep
         if (options.DeltaLogCapacity < 1 || options.MaxBatchSize < 1)
         {
             failures.Add("CrdtReplicationOptions.DeltaLogCapacity and MaxBatchSize must be at least 1.");
+        }
+        if (options.JournalCompactionBytes < 1)
+        {
+            failures.Add("CrdtReplicationOptions.JournalCompactionBytes must be positive.");
+        }
+        if (options.TombstoneRetention < TimeSpan.Zero)
+        {
+            failures.Add("CrdtReplicationOptions.TombstoneRetention must not be negative.");
         }
         if (options.JournalDirectory is { Length: 0 })
         {

@@ -10,12 +10,23 @@ public sealed class CrdtStorageOptions
     /// replica to catch up with a version handed over by another silo. <value>Default 10 s.</value>
     /// </summary>
     public TimeSpan CatchUpTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long <see cref="IGrainStorage.ReadStateAsync"/> (a grain activating) waits for the other
+    /// silos' copies of the state before reading the local replica: each reachable peer is asked for
+    /// its copy once, and newer ones are merged, so an activation on a silo whose replica lags does not
+    /// start from, and then overwrite, an older state. Peers that do not answer in time are skipped.
+    /// Zero reads the local replica only. <value>Default 1 s.</value>
+    /// </summary>
+    public TimeSpan ReadRepairTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 internal sealed class CrdtStorageOptionsValidator : IValidateOptions<CrdtStorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, CrdtStorageOptions options) =>
-        options.CatchUpTimeout > TimeSpan.Zero
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': CatchUpTimeout must be positive.");
+        options.CatchUpTimeout <= TimeSpan.Zero
+            ? ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': CatchUpTimeout must be positive.")
+            : options.ReadRepairTimeout < TimeSpan.Zero
+                ? ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': ReadRepairTimeout must not be negative.")
+                : ValidateOptionsResult.Success;
 }

@@ -14,7 +14,7 @@ namespace ActorEdge.Benchmarks.Crdt;
 /// CRDT replication numbers for docs/benchmarks-crdt.md: delta bytes per update against the size
 /// of the change, propagation latency against the link round trip plus the send interval,
 /// updates/s per silo, and convergence time after a partition heals (3 and 6 silos).
-/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c>
+/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c> (<c>-- crdt bytes</c>: the byte tables only).
 /// </summary>
 internal static class CrdtQuickRunner
 {
@@ -24,6 +24,10 @@ internal static class CrdtQuickRunner
     {
         DeltaSizes();
         await WireBytesPerUpdateAsync().ConfigureAwait(false);
+        if (args.Length > 0 && string.Equals(args[0], "bytes", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
         await PropagationAsync().ConfigureAwait(false);
         await ThroughputAsync(journal: false).ConfigureAwait(false);
         await ThroughputAsync(journal: true).ConfigureAwait(false);
@@ -92,9 +96,9 @@ internal static class CrdtQuickRunner
     /// <summary>Bytes on the wire per update: replication payload sent to one peer, one update per batch.</summary>
     private static async Task WireBytesPerUpdateAsync()
     {
-        Console.WriteLine("## Replication payload per update to one peer (deltas sent one per batch: key, type, dot, sequence included)");
-        Console.WriteLine("| update | delta (B) | payload per update per peer (B) | payload/delta |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("## Replication payload per update to one peer (deltas sent one per batch: session, key number, dot, sequence, wall clock included)");
+        Console.WriteLine("| update | change (B) | delta (B) | payload per update per peer (B) | payload/delta | payload/change |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         await using var cluster = await StartClusterAsync(2, journal: false).ConfigureAwait(false);
         var (s0, s1) = (cluster.Silos[0], cluster.Silos[1]);
         var replicator = s0.Services.GetRequiredService<CrdtReplicator>();
@@ -104,16 +108,21 @@ internal static class CrdtQuickRunner
         {
             var state = new GrainState<byte[]>(new byte[stateBytes]);
             var name = $"s{stateBytes}";
-            await MeasureAsync($"grain state write, {stateBytes} B", () => storage.WriteStateAsync(name, grain, state)).ConfigureAwait(false);
+            await MeasureAsync($"grain state write, {stateBytes} B", stateBytes, () => storage.WriteStateAsync(name, grain, state)).ConfigureAwait(false);
         }
         var set = storage.GetCrdtState<ORSet<string>>("set", grain);
         var n = 0;
-        await MeasureAsync("ORSet add, 16 B element", () => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, $"{n++:D16}"))).ConfigureAwait(false);
+        // The change of an add or increment names this silo's replica id (and a counter or count, ~2 B).
+        var replica = replicator.ReplicaId.Length;
+        await MeasureAsync("ORSet add, 16 B element", 16 + replica + 2, () => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, $"{n++:D16}"))).ConfigureAwait(false);
         var counter = storage.GetCrdtState<GCounter>("counter", grain);
-        await MeasureAsync("GCounter increment", () => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId))).ConfigureAwait(false);
+        await MeasureAsync("GCounter increment", replica + 2, () => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId))).ConfigureAwait(false);
+        var map = storage.GetCrdtState<ORMap<string, PNCounter>>("map", grain);
+        var m = 0;
+        await MeasureAsync("ORMap<string, PNCounter> update (100 keys, one writer)", "sensor-000".Length + replica + 2, () => map.UpdateAsync((s, ctx) => s.Update(ctx.ReplicaId, $"sensor-{m++ % 100:D3}", c => c.Increment(ctx.ReplicaId, 1)))).ConfigureAwait(false);
         Console.WriteLine();
 
-        async Task MeasureAsync(string name, Func<Task> update)
+        async Task MeasureAsync(string name, int change, Func<Task> update)
         {
             var peer = s1.Services.GetRequiredService<CrdtReplicator>();
             await update().ConfigureAwait(false);
@@ -127,7 +136,7 @@ internal static class CrdtQuickRunner
             var updates = replicator.Stats.Updates - updates0;
             var payload = (double)(replicator.Stats.DeltaBytesSent - bytes0) / updates;
             var delta = (double)(replicator.Stats.DeltaBytes - delta0) / updates;
-            Console.WriteLine($"| {name} | {delta:F0} | {payload:F0} | {payload / delta:F2} |");
+            Console.WriteLine($"| {name} | {change} | {delta:F0} | {payload:F0} | {payload / delta:F2} | {payload / change:F2} |");
         }
     }
 

@@ -19,6 +19,9 @@ internal static class CrdtInstruments
     public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
         "actoredge.crdt.replication.bytes_sent", unit: "By", description: "Replication payload bytes sent, by kind (delta, full, digest).");
 
+    public static readonly Counter<long> KeysDropped = Meter.CreateCounter<long>(
+        "actoredge.crdt.keys.dropped", description: "Cleared keys dropped from a replica and its journal once every peer had seen them cleared.");
+
     public static readonly Counter<long> Gaps = Meter.CreateCounter<long>(
         "actoredge.crdt.replication.gaps", description: "Delta batches refused because deltas before them were missing (the sender resends or sends full state).");
 }

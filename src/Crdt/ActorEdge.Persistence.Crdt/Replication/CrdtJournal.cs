@@ -7,25 +7,45 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 /// An append-only journal: each record is <c>u32 length | u32 CRC-32 | payload</c>. Appends
 /// are written and fsync'd by one loop (group commit); an append completes once durable. Opening
 /// replays the records and cuts the file at the first torn or corrupt record (a crash mid-write).
+/// When the file grows past the compaction size (and past twice the last snapshot, so a large live
+/// state does not compact on every batch), the write loop replaces it between two batches with a
+/// snapshot of the replicas: written to a temporary file, fsync'd, renamed over the journal. A
+/// crash leaves either the old journal or the new one, each complete. Snapshots may hold more than
+/// the records written so far (replay merges idempotently), never less: every record's effect is
+/// in memory before it is appended.
 /// </summary>
 internal sealed class CrdtJournal : IAsyncDisposable
 {
     private const string FileName = "replicas.journal";
     private const int MaxRecordBytes = 256 * 1024 * 1024;
 
-    private readonly FileStream _stream;
+    private readonly string _directory;
+    private readonly Func<List<byte[]>>? _snapshot;
+    private readonly Action<Exception>? _onCompactionFailed;
+    private readonly long _compactionBytes;
+    private FileStream _stream;
+    private long _lastSnapshotBytes;
+    private long _compactions;
     private readonly Channel<Append> _appends = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ulong> _onDurable;
     private readonly Task _writer;
 
-    private CrdtJournal(FileStream stream, Action<ulong> onDurable)
+    private CrdtJournal(string directory, FileStream stream, Action<ulong> onDurable, Func<List<byte[]>>? snapshot, long compactionBytes, Action<Exception>? onCompactionFailed)
     {
+        _onCompactionFailed = onCompactionFailed;
+        _directory = directory;
         _stream = stream;
         _onDurable = onDurable;
+        _snapshot = snapshot;
+        _compactionBytes = compactionBytes;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    public long Length => _stream.Length;
+    /// <summary>The journal file's length (read it from the write loop's side only through <see cref="Compactions"/> and the file itself).</summary>
+    public long Length => Volatile.Read(ref _stream).Length;
+
+    /// <summary>How many times the journal was replaced by a snapshot while running.</summary>
+    public long Compactions => Interlocked.Read(ref _compactions);
 
     /// <summary>Reads the journal of <paramref name="directory"/> (creating it), cutting a torn tail; returns the records' payloads.</summary>
     public static List<byte[]> Replay(string directory, out long validBytes)
@@ -61,13 +81,42 @@ internal sealed class CrdtJournal : IAsyncDisposable
     }
 
     /// <summary>Opens the journal for appending after <paramref name="validBytes"/> (what <see cref="Replay"/> accepted; the rest is cut).</summary>
-    public static CrdtJournal Open(string directory, long validBytes, Action<ulong> onDurable)
+    public static CrdtJournal Open(string directory, long validBytes, Action<ulong> onDurable, Func<List<byte[]>>? snapshot = null, long compactionBytes = long.MaxValue, Action<Exception>? onCompactionFailed = null)
     {
-        var stream = new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+        var stream = OpenForAppend(directory);
         stream.SetLength(validBytes);
         stream.Position = validBytes;
         stream.Flush(flushToDisk: true);
-        return new CrdtJournal(stream, onDurable);
+        return new CrdtJournal(directory, stream, onDurable, snapshot, compactionBytes, onCompactionFailed);
+    }
+
+    private static FileStream OpenForAppend(string directory)
+    {
+        var stream = new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+        stream.Position = stream.Length;
+        return stream;
+    }
+
+    /// <summary>Replaces the journal with a snapshot (write loop only, between batches).</summary>
+    private void Compact()
+    {
+        try
+        {
+            // The rename replaces the file under the open stream; appends go on in the new file.
+            Rewrite(_directory, _snapshot!());
+        }
+        catch (Exception e)
+        {
+            // The old journal is intact and stays in use; the next batch tries again.
+            _onCompactionFailed?.Invoke(e);
+            return;
+        }
+        var old = _stream;
+        var stream = OpenForAppend(_directory);
+        _lastSnapshotBytes = stream.Length;
+        Volatile.Write(ref _stream, stream);
+        old.Dispose();
+        Interlocked.Increment(ref _compactions);
     }
 
     /// <summary>Replaces the journal with <paramref name="records"/> (a snapshot): written to a temporary file, fsync'd, then renamed over it.</summary>
@@ -84,6 +133,36 @@ internal sealed class CrdtJournal : IAsyncDisposable
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        SyncDirectory(directory);
+    }
+
+    /// <summary>Makes a rename in <paramref name="directory"/> durable (fsync of the folder; Linux only, best effort).</summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            var fd = NativeMethods.Open(directory, 0 /* O_RDONLY */);
+            if (fd < 0)
+            {
+                return;
+            }
+            try
+            {
+                NativeMethods.Fsync(fd);
+            }
+            finally
+            {
+                NativeMethods.Close(fd);
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Best effort: without libc the rename's durability is the file system's.
+        }
     }
 
     /// <summary>The replica id stored in <paramref name="directory"/>, created on first use.</summary>
@@ -121,6 +200,13 @@ internal sealed class CrdtJournal : IAsyncDisposable
         return append.Done.Task;
     }
 
+    /// <summary>Replaces the journal with a snapshot now (after the appends queued before); completes once done.</summary>
+    public Task CompactAsync()
+    {
+        var append = new Append([], 0, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Compact: true);
+        return _appends.Writer.TryWrite(append) ? append.Done.Task : Task.FromException(new ObjectDisposedException(nameof(CrdtJournal)));
+    }
+
     public async ValueTask DisposeAsync()
     {
         _appends.Writer.TryComplete();
@@ -141,8 +227,14 @@ internal sealed class CrdtJournal : IAsyncDisposable
             try
             {
                 ulong durable = 0;
+                var compact = false;
                 foreach (var append in batch)
                 {
+                    if (append.Compact)
+                    {
+                        compact = true;
+                        continue;
+                    }
                     WriteFrame(_stream, append.Payload);
                     durable = Math.Max(durable, append.LocalSequence);
                 }
@@ -150,6 +242,17 @@ internal sealed class CrdtJournal : IAsyncDisposable
                 if (durable != 0)
                 {
                     _onDurable(durable);
+                }
+                foreach (var append in batch)
+                {
+                    if (!append.Compact)
+                    {
+                        append.Done.TrySetResult();
+                    }
+                }
+                if (_snapshot is not null && (compact || _stream.Length > Math.Max(_compactionBytes, 2 * _lastSnapshotBytes)))
+                {
+                    Compact();
                 }
                 foreach (var append in batch)
                 {
@@ -176,7 +279,7 @@ internal sealed class CrdtJournal : IAsyncDisposable
         stream.Write(payload);
     }
 
-    private readonly record struct Append(byte[] Payload, ulong LocalSequence, TaskCompletionSource Done);
+    private readonly record struct Append(byte[] Payload, ulong LocalSequence, TaskCompletionSource Done, bool Compact = false);
 }
 
 /// <summary>CRC-32 (IEEE 802.3, reflected), table driven.</summary>
@@ -208,4 +311,20 @@ internal static class Crc32
         }
         return table;
     }
+}
+
+/// <summary>libc calls for fsync of a folder (.NET has no API for it).</summary>
+internal static class NativeMethods
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Fsync(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int Close(int fd);
 }

@@ -56,20 +56,37 @@ internal sealed partial class CrdtReplicator
         LogInformationRecovered(_logger, ReplicaId, _entries.Count, records.Count, _localSequence);
         if (validBytes > _options.JournalCompactionBytes)
         {
-            var snapshot = new List<byte[]>();
-            lock (_gate)
+            CrdtJournal.Rewrite(directory, SnapshotForJournal());
+        }
+    }
+
+    /// <summary>
+    /// The journal as a snapshot: every replica's state, the markers of dropped keys, the delivered
+    /// table and the local sequence. Taken under the lock, so it holds at least every record appended
+    /// so far (their effects are applied before they are appended).
+    /// </summary>
+    private List<byte[]> SnapshotForJournal()
+    {
+        lock (_gate)
+        {
+            var snapshot = new List<byte[]>(_entries.Count + _dropped.Count + _delivered.Count + 1);
+            foreach (var (key, entry) in _entries)
             {
-                foreach (var (key, entry) in _entries)
-                {
-                    snapshot.Add(EncodeJournalState(new StateRecord(key, entry.Value.TypeName, entry.Version, entry.Value.Encode())));
-                }
-                foreach (var (origin, sequence) in _delivered)
-                {
-                    snapshot.Add(EncodeJournalDelivered(origin, sequence));
-                }
-                snapshot.Add(EncodeJournalDelivered(ReplicaId, _localSequence));
+                snapshot.Add(EncodeJournalState(new StateRecord(key, entry.Value.TypeName, entry.Version, entry.Value.Encode())));
             }
-            CrdtJournal.Rewrite(directory, snapshot);
+            foreach (var (key, dropped) in _dropped)
+            {
+                if (!_entries.ContainsKey(key))
+                {
+                    snapshot.Add(EncodeJournalDropped(key, dropped.Version, dropped.DroppedAtMs));
+                }
+            }
+            foreach (var (origin, sequence) in _delivered)
+            {
+                snapshot.Add(EncodeJournalDelivered(origin, sequence));
+            }
+            snapshot.Add(EncodeJournalDelivered(ReplicaId, _localSequence));
+            return snapshot;
         }
     }
 
@@ -77,6 +94,7 @@ internal sealed partial class CrdtReplicator
     {
         var r = new Reader(payload);
         ulong kind = 0, dot = 0, sequence = 0;
+        long droppedAt = 0;
         string? key = null, type = null, origin = null;
         byte[]? bytes = null;
         CausalContext? version = null;
@@ -92,6 +110,7 @@ internal sealed partial class CrdtReplicator
                 case 6: sequence = ReplicationCodec.ReadUInt64(ref r, wireType); break;
                 case 7: bytes = ReplicationCodec.ReadBytes(ref r, wireType); break;
                 case 8: version = ReplicationCodec.ReadContext(ref r, wireType); break;
+                case 9: droppedAt = ReplicationCodec.ReadInt64(ref r, wireType); break;
                 default: r.SkipField(wireType); break;
             }
         }
@@ -99,14 +118,22 @@ internal sealed partial class CrdtReplicator
         {
             case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && bytes is not null && dot != 0:
             {
-                var entry = GetOrCreate(key, type);
-                entry.Value.Merge(entry.Value.Decode(bytes));
-                entry.Version.Add(new Dot(origin, dot));
                 MarkDeliveredLocked(origin, sequence);
+                if (IsDroppedLocked(key, ContextOf(new Dot(origin, dot))))
+                {
+                    break;
+                }
+                var entry = GetOrCreate(key, type);
+                entry.Value.Merge(entry.Value.Decode(bytes, origin));
+                entry.Version.Add(new Dot(origin, dot));
                 break;
             }
             case ReplicationCodec.JournalState when key is not null && type is not null && bytes is not null && version is not null:
             {
+                if (IsDroppedLocked(key, version))
+                {
+                    break;
+                }
                 var entry = GetOrCreate(key, type);
                 entry.Value.Merge(entry.Value.Decode(bytes));
                 entry.Version.Merge(version);
@@ -114,6 +141,14 @@ internal sealed partial class CrdtReplicator
             }
             case ReplicationCodec.JournalDelivered when origin is not null:
                 MarkDeliveredLocked(origin, sequence);
+                break;
+            case ReplicationCodec.JournalDropped when key is not null && version is not null:
+                // A key written again after its drop has a version beyond the marker's: it stays.
+                if (!_entries.TryGetValue(key, out var live) || version.Includes(live.Version))
+                {
+                    _entries.Remove(key);
+                    _dropped[key] = new DroppedKey(version, droppedAt);
+                }
                 break;
             default:
                 throw new CrdtStorageException($"The CRDT journal holds a record of unknown kind {kind} or missing fields: it was written by a newer version or is corrupt.");

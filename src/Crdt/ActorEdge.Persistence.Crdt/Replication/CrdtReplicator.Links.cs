@@ -1,11 +1,19 @@
+using ActorEdge.Crdt;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Persistence.Crdt.Replication;
 
 internal sealed partial class CrdtReplicator
 {
+    /// <summary>A link session stops numbering keys past this many and starts over (bounds both sides' tables).</summary>
+    private const int MaxSessionKeys = 65_536;
+
     private readonly Dictionary<SiloAddress, PeerLink> _links = [];
+    private readonly Dictionary<SiloAddress, InboundSession> _inbound = [];
     private int _antiEntropyTurn;
+
+    /// <summary>Whether this replica has bootstrapped from a neighbour (or found none to ask).</summary>
+    internal bool Bootstrapped { get; private set; }
 
     /// <summary>The peers this replica currently replicates with.</summary>
     internal IReadOnlyList<SiloAddress> Peers
@@ -27,6 +35,7 @@ internal sealed partial class CrdtReplicator
     {
         var bootstrapped = false;
         var nextAntiEntropy = _timeProvider.GetTimestamp();
+        var nextGarbageCollection = nextAntiEntropy;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -37,12 +46,18 @@ internal sealed partial class CrdtReplicator
                     if (!bootstrapped)
                     {
                         bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false);
+                        Bootstrapped = bootstrapped;
                     }
-                    if (peers.Count > 0 && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
+                    if (peers.Count > 0 && !AntiEntropyPaused && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
                     {
                         nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
                         var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
                         await TryAntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (_timeProvider.GetElapsedTime(nextGarbageCollection) >= TimeSpan.Zero)
+                    {
+                        nextGarbageCollection = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+                        await CollectGarbageAsync().ConfigureAwait(false);
                     }
                 }
                 await Task.Delay(_options.SendInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -62,11 +77,15 @@ internal sealed partial class CrdtReplicator
     {
         var self = _messenger.LocalSilo;
         var desired = new List<SiloAddress>();
-        foreach (var silo in _messenger.ActiveSilos)
+        // A silo outside its own scope keeps its replicas to itself.
+        if (InScope(self))
         {
-            if (!silo.Equals(self) && (_options.ReplicationScope is not { } scope || scope(silo)))
+            foreach (var silo in _messenger.ActiveSilos)
             {
-                desired.Add(silo);
+                if (!silo.Equals(self) && InScope(silo))
+                {
+                    desired.Add(silo);
+                }
             }
         }
         List<PeerLink>? stopped = null;
@@ -108,6 +127,8 @@ internal sealed partial class CrdtReplicator
         return desired;
     }
 
+    private bool InScope(SiloAddress silo) => _options.ReplicationScope is not { } scope || scope(silo);
+
     private void SignalLinks()
     {
         lock (_gate)
@@ -140,6 +161,8 @@ internal sealed partial class CrdtReplicator
                 {
                     link.Acknowledged = null;
                 }
+                // The peer may not have seen the key numbers of the failed request: start a new session.
+                link.ResetSession();
                 LogDebugSendFailed(_logger, link.Silo, e.Message);
                 more = false;
             }
@@ -160,6 +183,10 @@ internal sealed partial class CrdtReplicator
     /// <summary>One exchange with the peer; returns whether more is left to send.</summary>
     private async Task<bool> SendOnceAsync(PeerLink link, CancellationToken cancellationToken)
     {
+        if (DeltaLinksPaused)
+        {
+            return false;
+        }
         ulong? acknowledged;
         List<DeltaRecord>? batch = null;
         var fullSync = false;
@@ -193,17 +220,40 @@ internal sealed partial class CrdtReplicator
 
         // With nothing known about the peer, an empty batch asks it what it has delivered.
         var records = batch ?? [];
+        if (link.Session == 0 || link.KeyNumbers.Count > MaxSessionKeys)
+        {
+            link.StartSession(records.Count > 0 ? records[0].WallMilliseconds : _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        var starts = !link.SessionConfirmed;
         var payload = ReplicationCodec.Encode((ref Writer w) =>
         {
-            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            ReplicationCodec.WriteUInt64(ref w, 4, link.Session);
+            if (starts)
+            {
+                ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+                w.WriteFieldHeader(5, WireType.VarInt);
+                w.WriteVarInt64(link.WallBase);
+            }
             ReplicationCodec.WriteUInt64(ref w, 2, first);
             foreach (var record in records)
             {
-                ReplicationCodec.WriteDelta(ref w, 3, record);
+                var defines = !link.KeyNumbers.TryGetValue(record.Key, out var number);
+                if (defines)
+                {
+                    number = (ulong)link.KeyNumbers.Count;
+                    link.KeyNumbers[record.Key] = number;
+                }
+                ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase);
             }
         });
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
-        var delivered = ReadDelivered(response);
+        var (delivered, unknownSession) = ReadDelivered(response);
+        if (unknownSession)
+        {
+            link.ResetSession();
+            return true;
+        }
+        link.SessionConfirmed = true;
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -227,7 +277,7 @@ internal sealed partial class CrdtReplicator
         });
         LogInformationFullSync(_logger, ReplicaId, link.Silo, states.Count);
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
-        var delivered = ReadDelivered(response);
+        var (delivered, _) = ReadDelivered(response);
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -263,6 +313,14 @@ internal sealed partial class CrdtReplicator
             foreach (var (key, entry) in _entries)
             {
                 digest.Add((key, entry.Version.Clone()));
+            }
+            // Dropped keys too: a peer still holding the key cleared sees this replica has it at that version, and drops it as well.
+            foreach (var (key, dropped) in _dropped)
+            {
+                if (!_entries.ContainsKey(key))
+                {
+                    digest.Add((key, dropped.Version.Clone()));
+                }
             }
         }
         var payload = ReplicationCodec.Encode((ref Writer w) =>
@@ -321,6 +379,85 @@ internal sealed partial class CrdtReplicator
             }
         });
         await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Read repair: asks every peer for its copy of <paramref name="key"/> (a digest of that key
+    /// only) and merges the newer ones, waiting at most <paramref name="timeout"/>; peers that do
+    /// not answer in time are skipped (a read must not wait for an unreachable silo).
+    /// </summary>
+    public async Task RefreshAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _started.Task.ConfigureAwait(false);
+        if (timeout <= TimeSpan.Zero || !_messenger.IsStarted)
+        {
+            return;
+        }
+        // From the membership view (links may not exist yet right after start).
+        var peers = new List<SiloAddress>();
+        var self = _messenger.LocalSilo;
+        if (InScope(self))
+        {
+            foreach (var silo in _messenger.ActiveSilos)
+            {
+                if (!silo.Equals(self) && InScope(silo))
+                {
+                    peers.Add(silo);
+                }
+            }
+        }
+        CausalContext version;
+        lock (_gate)
+        {
+            version = KnownVersionLocked(key)?.Clone() ?? new CausalContext();
+        }
+        if (peers.Count == 0)
+        {
+            return;
+        }
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            w.WriteStartObject(2);
+            ReplicationCodec.WriteString(ref w, 1, key);
+            ReplicationCodec.WriteContext(ref w, 2, version);
+            w.WriteEndObject();
+            ReplicationCodec.WriteUInt64(ref w, 3, 1);
+        });
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        bound.CancelAfter(timeout);
+        var fetches = new Task[peers.Count];
+        for (var i = 0; i < peers.Count; i++)
+        {
+            fetches[i] = FetchAsync(peers[i]);
+        }
+        await Task.WhenAll(fetches).ConfigureAwait(false);
+
+        async Task FetchAsync(SiloAddress peer)
+        {
+            try
+            {
+                var response = await SendAsync(peer, ReplicationCodec.MethodDigest, payload, "digest", bound.Token).ConfigureAwait(false);
+                var states = new List<StateRecord>();
+                var reader = new Reader(response);
+                while (reader.TryReadFieldHeader(out var field, out var wireType))
+                {
+                    if (field == 1)
+                    {
+                        states.Add(ReplicationCodec.ReadState(ref reader, wireType));
+                    }
+                    else
+                    {
+                        reader.SkipField(wireType);
+                    }
+                }
+                await JournalAsync(MergeStates(states)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogDebugSendFailed(_logger, peer, e.Message);
+            }
+        }
     }
 
     private async Task TryAntiEntropyAsync(SiloAddress peer, CancellationToken cancellationToken)
@@ -410,22 +547,33 @@ internal sealed partial class CrdtReplicator
         return await _messenger.SendAsync(peer, TargetId, method, payload, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private static ulong ReadDelivered(byte[] response)
+    private static (ulong Delivered, bool UnknownSession) ReadDelivered(byte[] response)
     {
         var reader = new Reader(response);
         ulong delivered = 0;
+        var unknownSession = false;
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
-            if (field == 1)
+            switch (field)
             {
-                delivered = ReplicationCodec.ReadUInt64(ref reader, wireType);
-            }
-            else
-            {
-                reader.SkipField(wireType);
+                case 1: delivered = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
+                case 2: unknownSession = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0; break;
+                default: reader.SkipField(wireType); break;
             }
         }
-        return delivered;
+        return (delivered, unknownSession);
+    }
+
+    /// <summary>What this replica knows of a peer's link session: its origin, wall-clock base and key numbers.</summary>
+    private sealed class InboundSession(ulong id, string origin, long wallBase)
+    {
+        public ulong Id { get; } = id;
+
+        public string Origin { get; } = origin;
+
+        public long WallBase { get; } = wallBase;
+
+        public List<(string Key, string Type)> Keys { get; } = [];
     }
 
     /// <summary>The replication state of one peer.</summary>
@@ -438,6 +586,30 @@ internal sealed partial class CrdtReplicator
 
         /// <summary>The last of this replica's sequence numbers the peer has delivered; null when unknown.</summary>
         public ulong? Acknowledged { get; set; }
+
+        /// <summary>
+        /// The link session (0: none): the peer learns this replica's id and each key once per
+        /// session, then gets key numbers. Used by the link loop only. Any failed request starts a new
+        /// session, so the peer has seen every definition a session's later batches rely on.
+        /// </summary>
+        public ulong Session { get; private set; }
+
+        /// <summary>Whether the peer has answered a batch of the session (it then knows the origin and wall-clock base).</summary>
+        public bool SessionConfirmed { get; set; }
+
+        public long WallBase { get; private set; }
+
+        public Dictionary<string, ulong> KeyNumbers { get; } = new(StringComparer.Ordinal);
+
+        public void StartSession(long wallBase)
+        {
+            Session = ((ulong)(uint)Random.Shared.Next(1, int.MaxValue) << 1) | 1;
+            SessionConfirmed = false;
+            WallBase = wallBase;
+            KeyNumbers.Clear();
+        }
+
+        public void ResetSession() => Session = 0;
 
         public Task Loop { get; set; } = Task.CompletedTask;
 

@@ -31,6 +31,12 @@ internal sealed partial class CrdtReplicator
     [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT replication with {Silo} failed: {Reason}")]
     private static partial void LogDebugSendFailed(ILogger logger, SiloAddress silo, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT replica {Replica} dropped {Keys} cleared keys every peer has seen cleared")]
+    private static partial void LogDebugKeysDropped(ILogger logger, string replica, int keys);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT journal compaction failed; the journal stays as it is and compaction is tried again")]
+    private static partial void LogWarningCompactionFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT replication maintenance failed")]
     private static partial void LogWarningMaintenanceFailed(ILogger logger, Exception exception);
 }

@@ -12,11 +12,16 @@ internal sealed partial class CrdtReplicator
         {
             throw new CrdtStorageException($"Replication from {sender} is cut (test hook).");
         }
+        if (sender is not null && (!InScope(sender) || !InScope(_messenger.LocalSilo)))
+        {
+            // Scopes may differ between silos (a rolling change): never take or give state outside this silo's own.
+            throw new CrdtStorageException($"Replication from {sender} refused: it is outside the replication scope of {_messenger.LocalSilo}.");
+        }
         return method switch
         {
-            ReplicationCodec.MethodDeltas => await ReceiveDeltasAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodDeltas => await ReceiveDeltasAsync(sender, payload).ConfigureAwait(false),
             ReplicationCodec.MethodFullSync => await ReceiveFullSyncAsync(payload).ConfigureAwait(false),
-            ReplicationCodec.MethodDigest => await AnswerDigestAsync(payload).ConfigureAwait(false),
+            ReplicationCodec.MethodDigest => await AnswerDigestAsync(sender, payload).ConfigureAwait(false),
             ReplicationCodec.MethodPushStates => await ReceiveStatesAsync(payload).ConfigureAwait(false),
             ReplicationCodec.MethodBootstrap => await AnswerBootstrapAsync().ConfigureAwait(false),
             _ => throw new CrdtStorageException($"Unknown CRDT replication method {method}."),
@@ -26,13 +31,21 @@ internal sealed partial class CrdtReplicator
     /// <summary>
     /// A batch of one origin's deltas, numbered from field 2. It is applied only if it continues
     /// what this replica delivered from that origin (duplicates inside are skipped); the answer is
-    /// the origin's delivered sequence, which tells the sender what to send next.
+    /// the origin's delivered sequence, which tells the sender what to send next. A batch of a link
+    /// session (field 4) names its origin (field 1) and wall-clock base (field 5) only when the
+    /// session starts, and its keys by number once defined; a batch of a session this replica does
+    /// not know (it restarted, or a request was lost) is answered "unknown session" (field 2) and
+    /// the sender starts a new one.
     /// </summary>
-    internal async Task<ReadOnlyMemory<byte>> ReceiveDeltasAsync(ReadOnlyMemory<byte> payload)
+    internal Task<ReadOnlyMemory<byte>> ReceiveDeltasAsync(ReadOnlyMemory<byte> payload) => ReceiveDeltasAsync(null, payload);
+
+    internal async Task<ReadOnlyMemory<byte>> ReceiveDeltasAsync(SiloAddress? sender, ReadOnlyMemory<byte> payload)
     {
         string? origin = null;
         ulong first = 0;
-        var records = new List<DeltaRecord>();
+        ulong? session = null;
+        long wallBase = 0;
+        var wire = new List<WireDelta>();
         var reader = new Reader(payload.Span);
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
@@ -40,14 +53,35 @@ internal sealed partial class CrdtReplicator
             {
                 case 1: origin = ReplicationCodec.ReadString(ref reader, wireType); break;
                 case 2: first = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
-                case 3: records.Add(ReplicationCodec.ReadDelta(ref reader, wireType, first + (ulong)records.Count)); break;
+                case 3: wire.Add(ReplicationCodec.ReadWireDelta(ref reader, wireType)); break;
+                case 4: session = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
+                case 5: wallBase = ReplicationCodec.ReadInt64(ref reader, wireType); break;
                 default: reader.SkipField(wireType); break;
             }
         }
-        if (origin is null || (records.Count > 0 && first == 0))
+        if ((origin is null && session is null) || (wire.Count > 0 && first == 0))
         {
-            throw new SerializationException("A delta batch lacks its origin or first sequence number.");
+            throw new SerializationException("A delta batch lacks its origin (or session) or first sequence number.");
         }
+        var records = new List<DeltaRecord>(wire.Count);
+        if (session is { } id)
+        {
+            lock (_gate)
+            {
+                if (!TryResolveSessionLocked(sender, id, origin, wallBase, wire, first, records, out origin))
+                {
+                    return ReplicationCodec.Encode(static (ref Writer w) => ReplicationCodec.WriteUInt64(ref w, 2, 1));
+                }
+            }
+        }
+        else
+        {
+            foreach (var delta in wire)
+            {
+                records.Add(new DeltaRecord(first + (ulong)records.Count, delta.Key ?? throw new SerializationException("A delta outside a session lacks its key."), delta.Type!, delta.DotCounter, delta.Delta, delta.Wall));
+            }
+        }
+        ArgumentNullException.ThrowIfNull(origin);
 
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var journal = new List<byte[]>();
@@ -64,14 +98,21 @@ internal sealed partial class CrdtReplicator
             {
                 // Decode everything first: a corrupt delta rejects the batch and changes nothing.
                 var decoded = new List<(DeltaRecord Record, ReplicaEntry Entry, object Delta)>();
+                var skipped = new List<ulong>();
                 foreach (var record in records)
                 {
                     if (record.Sequence <= delivered)
                     {
                         continue;
                     }
+                    if (IsDroppedLocked(record.Key, ContextOf(new Dot(origin, record.DotCounter))))
+                    {
+                        // An update from before the key was dropped (it was cleared after it): delivered, not applied.
+                        skipped.Add(record.Sequence);
+                        continue;
+                    }
                     var entry = GetOrCreate(record.Key, record.Type);
-                    decoded.Add((record, entry, entry.Value.Decode(record.Delta)));
+                    decoded.Add((record, entry, entry.Value.Decode(record.Delta, origin)));
                 }
                 foreach (var (record, entry, delta) in decoded)
                 {
@@ -85,7 +126,11 @@ internal sealed partial class CrdtReplicator
                     }
                     delivered = record.Sequence;
                 }
-                if (decoded.Count > 0)
+                if (skipped.Count > 0 && skipped[^1] > delivered)
+                {
+                    delivered = skipped[^1];
+                }
+                if (decoded.Count > 0 || skipped.Count > 0)
                 {
                     _delivered[origin] = delivered;
                     SignalChangedLocked();
@@ -133,12 +178,19 @@ internal sealed partial class CrdtReplicator
         return EncodeDelivered(delivered);
     }
 
-    private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(ReadOnlyMemory<byte> payload)
+    private async Task<ReadOnlyMemory<byte>> AnswerDigestAsync(SiloAddress? sender, ReadOnlyMemory<byte> payload)
     {
         var digest = new Dictionary<string, CausalContext>(StringComparer.Ordinal);
+        var onlyListed = false;
         var reader = new Reader(payload.Span);
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
+            if (field == 3)
+            {
+                // A read repair lists the keys it asks about; the rest of this replica is not wanted.
+                onlyListed = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0;
+                continue;
+            }
             if (field != 2)
             {
                 reader.SkipField(wireType);
@@ -166,14 +218,16 @@ internal sealed partial class CrdtReplicator
         {
             foreach (var (key, entry) in _entries)
             {
-                if (!digest.TryGetValue(key, out var version) || !version.Includes(entry.Version))
+                if (digest.TryGetValue(key, out var version) ? !version.Includes(entry.Version) : !onlyListed)
                 {
                     theirs.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
                 }
             }
             foreach (var (key, version) in digest)
             {
-                if (!_entries.TryGetValue(key, out var entry) ? !version.IsEmpty : !entry.Version.Includes(version))
+                NotePeerVersionLocked(sender, key, version);
+                var known = KnownVersionLocked(key);
+                if (known is null ? !version.IsEmpty : !known.Includes(version))
                 {
                     wanted.Add(key);
                 }
@@ -239,6 +293,10 @@ internal sealed partial class CrdtReplicator
             var decoded = new List<(StateRecord State, ReplicaEntry Entry, object Value)>();
             foreach (var state in states)
             {
+                if (IsDroppedLocked(state.Key, state.Version))
+                {
+                    continue;
+                }
                 var entry = GetOrCreate(state.Key, state.Type);
                 decoded.Add((state, entry, entry.Value.Decode(state.State)));
             }
@@ -304,6 +362,54 @@ internal sealed partial class CrdtReplicator
             }
             await changed.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Resolves a session batch's key numbers (recording the definitions it carries, in order,
+    /// even if its deltas are then refused as a gap); false when the session or a number is unknown.
+    /// </summary>
+    private bool TryResolveSessionLocked(SiloAddress? sender, ulong id, string? origin, long wallBase, List<WireDelta> wire, ulong first, List<DeltaRecord> records, out string resolvedOrigin)
+    {
+        resolvedOrigin = null!;
+        if (sender is null)
+        {
+            return false;
+        }
+        if (origin is not null)
+        {
+            _inbound[sender] = new InboundSession(id, origin, wallBase);
+        }
+        if (!_inbound.TryGetValue(sender, out var inbound) || inbound.Id != id)
+        {
+            return false;
+        }
+        foreach (var delta in wire)
+        {
+            var number = delta.KeyNumber ?? ulong.MaxValue;
+            if (delta.Key is not null)
+            {
+                if (number > (ulong)inbound.Keys.Count)
+                {
+                    return false;
+                }
+                if (number == (ulong)inbound.Keys.Count)
+                {
+                    inbound.Keys.Add((delta.Key, delta.Type!));
+                }
+                else
+                {
+                    inbound.Keys[(int)number] = (delta.Key, delta.Type!);
+                }
+            }
+            else if (number >= (ulong)inbound.Keys.Count)
+            {
+                return false;
+            }
+            var (key, type) = inbound.Keys[(int)number];
+            records.Add(new DeltaRecord(first + (ulong)records.Count, key, type, delta.DotCounter, delta.Delta, inbound.WallBase + delta.Wall));
+        }
+        resolvedOrigin = inbound.Origin;
+        return true;
     }
 
     private static byte[] EncodeDelivered(ulong delivered) => ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteUInt64(ref w, 1, delivered));

@@ -63,6 +63,12 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>Test hook: when set, replication with a silo for which it returns false fails both ways (a cut link).</summary>
     internal Func<SiloAddress, bool>? LinkFilter { get; set; }
 
+    /// <summary>Test hook: when set, the links send no deltas (anti-entropy and requests still work).</summary>
+    internal bool DeltaLinksPaused { get; set; }
+
+    /// <summary>Test hook: when set, this replica starts no anti-entropy round (it still answers them).</summary>
+    internal bool AntiEntropyPaused { get; set; }
+
     internal ReplicationStats Stats { get; } = new();
 
     /// <summary>The last sequence number of this replica's own deltas.</summary>
@@ -91,7 +97,8 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         if (_options.JournalDirectory is { } directory)
         {
             RecoverFromJournal(directory);
-            _journal = CrdtJournal.Open(directory, new FileInfo(Path.Combine(directory, "replicas.journal")).Exists ? new FileInfo(Path.Combine(directory, "replicas.journal")).Length : 0, OnDurable);
+            var file = new FileInfo(Path.Combine(directory, "replicas.journal"));
+            _journal = CrdtJournal.Open(directory, file.Exists ? file.Length : 0, OnDurable, SnapshotForJournal, _options.JournalCompactionBytes, e => LogWarningCompactionFailed(_logger, e));
         }
         _started.TrySetResult();
         _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopping.Token), CancellationToken.None);
@@ -164,7 +171,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
-            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta, ReplicaId), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
             _log.Add(record);
             if (_log.Count > _options.DeltaLogCapacity)
             {
@@ -229,7 +236,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     {
         lock (_gate)
         {
-            return _entries.TryGetValue(key, out var entry) ? entry.Version.Clone() : new CausalContext();
+            return KnownVersionLocked(key)?.Clone() ?? new CausalContext();
         }
     }
 
@@ -246,7 +253,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             Task changed;
             lock (_gate)
             {
-                if ((_entries.TryGetValue(key, out var entry) ? entry.Version : new CausalContext()).Includes(target))
+                if ((KnownVersionLocked(key) ?? new CausalContext()).Includes(target))
                 {
                     return;
                 }
@@ -271,7 +278,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
                 CausalContext have;
                 lock (_gate)
                 {
-                    have = _entries.TryGetValue(key, out var entry) ? entry.Version.Clone() : new CausalContext();
+                    have = KnownVersionLocked(key)?.Clone() ?? new CausalContext();
                 }
                 var missing = string.Join(", ", have.Missing(target).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} update(s) from replica {p.Key}"));
                 throw new CrdtCatchUpTimeoutException(
@@ -292,7 +299,8 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         {
             throw new CrdtStorageException($"CRDT type '{type}' of '{key}' is not registered on replica {ReplicaId}.");
         }
-        entry = new ReplicaEntry(value, new CausalContext());
+        // A dropped key written again continues its dots (reusing one would make peers skip the update).
+        entry = new ReplicaEntry(value, _dropped.Remove(key, out var dropped) ? dropped.Version.Clone() : new CausalContext());
         _entries[key] = entry;
         return entry;
     }
@@ -326,13 +334,25 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         public IReplicatedValue Value { get; } = value;
 
         public CausalContext Version { get; } = version;
+
+        /// <summary>For a tombstone: the version each peer's last digest reported (key GC).</summary>
+        public Dictionary<SiloAddress, CausalContext>? PeerVersions { get; set; }
     }
 }
 
 /// <summary>Counters of one replicator (tests and benchmarks read them; the Meter has the same data).</summary>
 internal sealed class ReplicationStats
 {
-    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys;
+    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys, _droppedKeys;
+
+    /// <summary>Cleared keys dropped by key GC.</summary>
+    public long DroppedKeys => Interlocked.Read(ref _droppedKeys);
+
+    public void RecordDropped(int keys)
+    {
+        Interlocked.Add(ref _droppedKeys, keys);
+        CrdtInstruments.KeysDropped.Add(keys);
+    }
 
     public long Updates => Interlocked.Read(ref _updates);
 

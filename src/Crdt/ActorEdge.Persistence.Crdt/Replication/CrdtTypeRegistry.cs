@@ -9,13 +9,16 @@ internal interface IReplicatedValue
 
     object Value { get; }
 
-    /// <summary>Decodes a state or delta of this type (throws SerializationException when corrupt).</summary>
-    object Decode(ReadOnlySpan<byte> stateOrDelta);
+    /// <summary>Decodes a state or delta of this type (throws SerializationException when corrupt); a delta names its origin, whose id it may leave out.</summary>
+    object Decode(ReadOnlySpan<byte> stateOrDelta, string? origin = null);
 
     /// <summary>Joins a decoded state or delta.</summary>
     void Merge(object decoded);
 
     byte[] Encode();
+
+    /// <summary>Whether this is a grain-state register without a value (cleared, or never written): a candidate for key GC.</summary>
+    bool IsTombstone { get; }
 }
 
 internal sealed class ReplicatedValue<T>(string typeName, T value) : IReplicatedValue where T : class, ICrdt<T>
@@ -26,11 +29,13 @@ internal sealed class ReplicatedValue<T>(string typeName, T value) : IReplicated
 
     public object Value => Crdt;
 
-    public object Decode(ReadOnlySpan<byte> stateOrDelta) => CrdtSerializer.Deserialize<T>(stateOrDelta);
+    public object Decode(ReadOnlySpan<byte> stateOrDelta, string? origin = null) => CrdtSerializer.Deserialize<T>(stateOrDelta, origin);
 
     public void Merge(object decoded) => Crdt.Merge((T)decoded);
 
     public byte[] Encode() => CrdtSerializer.SerializeToArray(Crdt);
+
+    public bool IsTombstone => Crdt is LwwRegister<byte[]> { HasValue: false };
 }
 
 /// <summary>The CRDT types a silo can replicate, by the names they travel under.</summary>

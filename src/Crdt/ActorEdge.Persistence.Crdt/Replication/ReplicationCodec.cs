@@ -7,6 +7,13 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 /// <summary>One local delta, as kept for retransmission and sent to peers.</summary>
 internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, byte[] Delta, long WallMilliseconds);
 
+/// <summary>
+/// A delta as read from a batch, before its key is resolved: sessionless records carry key and type;
+/// session records carry a key number (with key and type the first time) and a wall clock relative
+/// to the session's base.
+/// </summary>
+internal readonly record struct WireDelta(string? Key, string? Type, ulong? KeyNumber, ulong DotCounter, byte[] Delta, long Wall);
+
 /// <summary>The full state of one key, as exchanged by anti-entropy, full sync and bootstrap.</summary>
 internal sealed record StateRecord(string Key, string Type, CausalContext Version, byte[] State);
 
@@ -15,7 +22,7 @@ internal static class ReplicationCodec
 {
     public const uint MethodDeltas = 1, MethodFullSync = 2, MethodDigest = 3, MethodPushStates = 4, MethodBootstrap = 5;
 
-    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3;
+    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3, JournalDropped = 4;
 
     public delegate void Body(ref Writer writer);
 
@@ -65,6 +72,12 @@ internal static class ReplicationCodec
         return r.ReadVarUInt64();
     }
 
+    public static long ReadInt64(ref Reader r, WireType wireType)
+    {
+        Expect(wireType, WireType.VarInt);
+        return r.ReadVarInt64();
+    }
+
     public static byte[] ReadBytes(ref Reader r, WireType wireType)
     {
         Expect(wireType, WireType.LengthPrefixed);
@@ -89,10 +102,33 @@ internal static class ReplicationCodec
         w.WriteEndObject();
     }
 
-    public static DeltaRecord ReadDelta(ref Reader r, WireType wireType, ulong sequence)
+    /// <summary>
+    /// A delta of a link session: field 6 is the key's number in the session, preceded by the key
+    /// and type (fields 1, 2) only when <paramref name="defineKey"/>; field 7 the wall clock
+    /// relative to the session's base. Later deltas of the key cost a byte or two for it.
+    /// </summary>
+    public static void WriteSessionDelta(ref Writer w, uint field, DeltaRecord record, ulong keyNumber, bool defineKey, long wallBase)
+    {
+        w.WriteStartObject(field);
+        if (defineKey)
+        {
+            WriteString(ref w, 1, record.Key);
+            WriteString(ref w, 2, record.Type);
+        }
+        WriteUInt64(ref w, 6, keyNumber);
+        WriteUInt64(ref w, 3, record.DotCounter);
+        WriteBytes(ref w, 4, record.Delta);
+        w.WriteFieldHeader(7, WireType.VarInt);
+        w.WriteVarInt64(record.WallMilliseconds - wallBase);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Reads a delta written by <see cref="WriteDelta"/> or <see cref="WriteSessionDelta"/> (Wall is then relative).</summary>
+    public static WireDelta ReadWireDelta(ref Reader r, WireType wireType)
     {
         r.EnterObject(wireType);
         string? key = null, type = null;
+        ulong? number = null;
         ulong dot = 0;
         byte[]? delta = null;
         long wall = 0;
@@ -104,15 +140,16 @@ internal static class ReplicationCodec
                 case 2: type = ReadString(ref r, inner); break;
                 case 3: dot = ReadUInt64(ref r, inner); break;
                 case 4: delta = ReadBytes(ref r, inner); break;
-                case 5: Expect(inner, WireType.VarInt); wall = r.ReadVarInt64(); break;
+                case 5 or 7: Expect(inner, WireType.VarInt); wall = r.ReadVarInt64(); break;
+                case 6: number = ReadUInt64(ref r, inner); break;
                 default: r.SkipField(inner); break;
             }
         }
-        if (key is null || type is null || dot == 0 || delta is null)
+        if ((key is null) != (type is null) || (key is null && number is null) || dot == 0 || delta is null)
         {
-            throw new SerializationException("A replicated delta lacks its key, type, dot or bytes.");
+            throw new SerializationException("A replicated delta lacks its key (or key number), type, dot or bytes.");
         }
-        return new DeltaRecord(sequence, key, type, dot, delta, wall);
+        return new WireDelta(key, type, number, dot, delta, wall);
     }
 
     public static void WriteState(ref Writer w, uint field, StateRecord record)

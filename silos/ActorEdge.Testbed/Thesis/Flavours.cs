@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEdge.Etcd.Testing;
 using ActorEdge.Hosting;
+using ActorEdge.Persistence.Crdt;
 using ActorEdge.Persistence.Etcd;
 using ActorEdge.Redis.Testing;
 using ActorEdge.TestingHost;
@@ -78,7 +79,7 @@ internal static class Flavours
         new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the provider moves the leader in the background, the target catches up)", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: false)),
         new("Proactive-etcd-await", MigrationStrategy.Proactive, "as Proactive-etcd, with AwaitLeaderMove: the hand-over waits for the leader move", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: true)),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
-        new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo", null, null, "the CRDT storage does not take part in migration on main yet"),
+        new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo (journal fsync'd on the temp disk); the target waits until its replica has the source's version", null, _ => Task.FromResult(Crdt())),
     ];
 
     public static Flavour? Find(string name) => Array.Find(All, f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -116,6 +117,27 @@ internal static class Flavours
         return new FlavourDeployment(
             $"NodeLocal files under {root}/silo-N, records moved by the provider's storage migration",
             (silo, index, _) => silo.AddNodeLocalGrainStorage(StorageNames.Reactive, o => o.RootPath = Path.Combine(root, $"silo-{index}")),
+            () =>
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                return ValueTask.CompletedTask;
+            });
+    }
+
+    private static FlavourDeployment Crdt()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"actoredge-thesis-crdt-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        return new FlavourDeployment(
+            $"CRDT replicas in every silo, journals under {root}/silo-N, replication over the silo links",
+            (silo, index, _) => silo
+                .AddCrdtGrainStorage(StorageNames.Proactive, (CrdtStorageOptions _) => { })
+                .ConfigureCrdtReplication(o => o.JournalDirectory = Path.Combine(root, $"silo-{index}")),
             () =>
             {
                 try

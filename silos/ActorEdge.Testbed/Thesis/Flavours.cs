@@ -76,8 +76,8 @@ internal static class Flavours
         new("Reactive-NodeLocal", MigrationStrategy.Reactive, "a NodeLocal store (fsync'd files) in each silo's directory", null, _ => Task.FromResult(NodeLocal())),
         new("Reactive-Memory", MigrationStrategy.Reactive, "each silo's memory, moved with the grain (no disk: what moving a record costs without a durable store)", null, _ => Task.FromResult(NodeMemory())),
         new("Reactive-etcd", MigrationStrategy.Reactive, "a single-member etcd on each node (EtcdMigrationMode.NodeLocal)", "etcd", EtcdPerNodeAsync),
-        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the provider moves the leader in the background, the target catches up)", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: false)),
-        new("Proactive-etcd-await", MigrationStrategy.Proactive, "as Proactive-etcd, with AwaitLeaderMove: the hand-over waits for the leader move", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: true)),
+        new("Proactive-etcd", MigrationStrategy.Proactive, "an etcd cluster with a member per node (EtcdMigrationMode.Replicated: the hand-over waits for the provider's leader move, the target catches up)", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: true)),
+        new("Proactive-etcd-background", MigrationStrategy.Proactive, "as Proactive-etcd with AwaitLeaderMove = false: the leader moves in the background", "etcd", t => EtcdReplicatedAsync(t, awaitLeaderMove: false)),
         new("Proactive-etcd-harness", MigrationStrategy.Proactive, "an etcd member per node (3), each silo on its own member; the harness moves the leader to the target's member before the grains move", "etcd", EtcdMemberPerNodeAsync),
         new("Proactive-CRDT", MigrationStrategy.Proactive, "a CRDT replica in each silo (journal fsync'd on the temp disk); the target waits until its replica has the source's version", null, _ => Task.FromResult(Crdt())),
     ];

@@ -89,14 +89,14 @@ public sealed class EtcdStorageOptions
 
     /// <summary>
     /// Replicated mode: whether a migration waits for the leader move to finish ("leader-move",
-    /// counted in the migration time as the thesis counts re-election). When false (the default)
-    /// the move runs in the background and the hand-over goes on at once: the grain's first writes
-    /// at the target may still cross to the old leader, or wait out the transfer, but callers are
-    /// not held for it. Measured on loopback with a 50 ms etcd heartbeat: held calls 120–125 ms
-    /// awaiting the move, 4.5–9.5 ms without (etcd's MoveLeader completes about one heartbeat later).
-    /// <value>Default false.</value>
+    /// counted in the migration time as the thesis counts re-election). When false the move runs
+    /// in the background and callers are not held for it (loopback, 50 ms heartbeat: held calls
+    /// 4.5–9.5 ms instead of 120–125 ms), but writes that reach the old leader mid-transfer are
+    /// dropped by etcd and answered only at its request timeout (about 7 s with etcd's defaults):
+    /// seen once in two runs of the thesis benchmark (docs/benchmarks-migration.md).
+    /// <value>Default true.</value>
     /// </summary>
-    public bool AwaitLeaderMove { get; set; }
+    public bool AwaitLeaderMove { get; set; } = true;
 
     /// <inheritdoc />
     public override string ToString() => $"KeyPrefix={KeyPrefix ?? "(service id)"}, SerializableReads={SerializableReads}, CompactionInterval={CompactionInterval?.ToString() ?? "off"}, MaxWritesPerTransaction={MaxWritesPerTransaction}, Migration={Migration}, {Client}";

@@ -21,6 +21,8 @@ builder.UseActorEdge(silo =>
         options.Zone = config["Zone"];
     });
     silo.AddDevelopmentGrainStorage(config["Storage"] ?? "store");
+    // Grains of the Reactive strategy keep their state in files on this node; they move with the grain.
+    silo.AddNodeLocalGrainStorage(StorageNames.Reactive, options => options.RootPath = config["NodeLocalRoot"] is { Length: > 0 } root ? root : null);
 });
 
 await builder.Build().RunAsync();

@@ -2,6 +2,7 @@
 // node, clustered with development clustering (no external service), driven by a client.
 // `-- thesis` and `-- thesis-sweep` run the migration benchmarks instead (Thesis/, docs/benchmarks-migration.md).
 using System.Diagnostics;
+using ActorEdge;
 using ActorEdge.Client;
 using ActorEdge.Hosting;
 using ActorEdge.Samples;
@@ -80,7 +81,14 @@ try
     Console.WriteLine($"  consumer read {consumed.KeysRead} keys ({consumed.BytesRead / 1024} KB) in {getSeconds * 1000:F0} ms ({consumed.KeysRead / getSeconds:F0} keys/s)");
     Console.WriteLine();
 
-    // 4. Crash the busiest non-primary silo: its grains come back on the others with their state.
+    // 4. Live migration with the Reactive strategy: a session keeps its state in a NodeLocal file on
+    //    its node; migrating it moves the record file to the target node with it.
+    if (silos.Count >= 2)
+    {
+        await MigrateSessions(client, silos[^1], silos[0], logDirectory);
+    }
+
+    // 5. Crash the busiest non-primary silo: its grains come back on the others with their state.
     var victim = silos.Skip(1).OrderByDescending(s => placement.Count(p => p.Value.NodeName == s.NodeName)).First();
     var before = await Task.WhenAll(counters.Select(c => c.Get()));
     Console.WriteLine($"Killing silo {victim.NodeName} (SIGKILL) while it hosts {placement.Count(p => p.Value.NodeName == victim.NodeName)} counters");
@@ -131,6 +139,51 @@ finally
     {
         silo.Dispose();
     }
+}
+
+static async Task MigrateSessions(ClusterClient client, SiloProcess from, SiloProcess to, string logDirectory)
+{
+    var active = await client.GetActiveSilosAsync();
+    SiloAddress AddressOf(SiloProcess silo) => active.First(a => a.Endpoint.Equals(silo.Endpoint));
+    var sessions = Enumerable.Range(0, 6).Select(i => client.GetGrain<ISessionGrain>($"session-{i}")).ToArray();
+    var payload = new string('x', 1024);
+    // An explicit placement hint puts the sessions on the first node (edge placement honours it).
+    RequestContext.Set(RequestContext.PlacementHintKey, AddressOf(from).ToString());
+    try
+    {
+        foreach (var session in sessions)
+        {
+            for (var e = 0; e < 20; e++)
+            {
+                await session.Append(payload);
+            }
+        }
+    }
+    finally
+    {
+        RequestContext.Clear();
+    }
+    int RecordsOn(SiloProcess silo) => Directory.Exists(SiloProcess.NodeLocalRoot(logDirectory, silo.NodeName))
+        ? Directory.EnumerateFiles(SiloProcess.NodeLocalRoot(logDirectory, silo.NodeName), "*.rec", SearchOption.AllDirectories).Count()
+        : 0;
+    Console.WriteLine($"Live migration (Reactive strategy, NodeLocal state): {sessions.Length} sessions of 20 KB on {from.NodeName}, record files: {from.NodeName} {RecordsOn(from)}, {to.NodeName} {RecordsOn(to)}");
+
+    var management = client.GetGrain<ActorEdge.Management.IManagementGrain>(0);
+    var times = new List<double>();
+    foreach (var session in sessions)
+    {
+        var watch = Stopwatch.StartNew();
+        await management.MigrateAsync(((ActorEdge.Invocation.GrainReference)session).GrainId, AddressOf(to));
+        times.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    var summaries = await Task.WhenAll(sessions.Select(s => s.Summary()));
+    var places = await Task.WhenAll(sessions.Select(s => s.WhereAmI()));
+    times.Sort();
+    Console.WriteLine($"  migrated to {to.NodeName} one by one: median {times[times.Count / 2]:F1} ms, max {times[^1]:F1} ms (request to hand-over done, from the client)");
+    Console.WriteLine($"  sessions now on {string.Join(", ", places.Select(p => p.NodeName).Distinct())}; " +
+        $"state intact: {summaries.Count(s => s.Events == 20 && s.Characters == 20 * 1024)}/{sessions.Length}; " +
+        $"record files: {from.NodeName} {RecordsOn(from)}, {to.NodeName} {RecordsOn(to)}");
+    Console.WriteLine();
 }
 
 static async Task<Dictionary<int, GrainLocation>> Locate(ICounterGrain[] counters)

@@ -41,6 +41,8 @@ internal sealed partial class SiloProcess : IDisposable
         start.ArgumentList.Add($"--ActorEdge:Port={port}");
         start.ArgumentList.Add($"--ActorEdge:NodeName={nodeName}");
         start.ArgumentList.Add($"--ActorEdge:ClusterId={clusterId}");
+        // Each node's Reactive state in this run's folder, so a run never sees another's records.
+        start.ArgumentList.Add($"--ActorEdge:NodeLocalRoot={NodeLocalRoot(logDirectory, nodeName)}");
         if (primary is not null)
         {
             start.ArgumentList.Add($"--ActorEdge:PrimaryEndpoint={primary}");
@@ -54,6 +56,9 @@ internal sealed partial class SiloProcess : IDisposable
         process.BeginErrorReadLine();
         return new SiloProcess(nodeName, port, process, log);
     }
+
+    /// <summary>Where the silo of <paramref name="nodeName"/> keeps its NodeLocal (Reactive) state.</summary>
+    public static string NodeLocalRoot(string logDirectory, string nodeName) => Path.Combine(logDirectory, "nodelocal", nodeName);
 
     /// <summary>Waits until the silo accepts connections.</summary>
     public async Task WaitListeningAsync(TimeSpan timeout)

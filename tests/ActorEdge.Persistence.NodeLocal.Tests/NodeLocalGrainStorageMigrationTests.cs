@@ -112,7 +112,7 @@ public sealed class NodeLocalGrainStorageMigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task CompleteAsync_AfterARestartOfTheSource_RemovesTheVersionTheMigrationCarries()
+    public async Task CompleteAsync_AfterARestartOfTheSource_KeepsTheRecordRatherThanGuess()
     {
         var grain = NewGrain();
         var written = await WriteAsync(grain, 2);
@@ -123,7 +123,44 @@ public sealed class NodeLocalGrainStorageMigrationTests : IDisposable
 
         await restarted.CompleteAsync(migration, Token);
 
-        Assert.False(File.Exists(restarted.PathOf(grain, "s")));
+        Assert.True(File.Exists(restarted.PathOf(grain, "s")));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_LateAfterTheRecordCameBack_DoesNotDeleteIt()
+    {
+        var grain = NewGrain();
+        var written = await WriteAsync(grain, 2);
+        var there = Migration(grain, written.ETag);
+        await _target.ImportAsync(there, await _source.ExportAsync(there, Token), Token);
+        // The grain comes straight back before the source completed its first move.
+        var back = Migration(grain, written.ETag);
+        await _source.ImportAsync(back, await _target.ExportAsync(back, Token), Token);
+        await _target.CompleteAsync(back, Token);
+
+        await _source.CompleteAsync(there, Token);
+
+        Assert.True(File.Exists(_source.PathOf(grain, "s")));
+        Assert.False(File.Exists(_target.PathOf(grain, "s")));
+        Assert.Equal(2, (await ReadAsync(_source, grain)).State.Count);
+    }
+
+    [Fact]
+    public async Task ImportAsync_FetchOfAnOlderCopy_KeepsTheNewerLocalTombstone()
+    {
+        var grain = NewGrain();
+        var old = await WriteAsync(grain, 1);
+        var stale = await _source.ExportAsync(Migration(grain, old.ETag), Token);
+        // The target holds the grain's later history: written twice more, then cleared.
+        await _target.ImportAsync(Migration(grain, old.ETag), stale, Token);
+        var state = await ReadAsync(_target, grain);
+        state.State.Count = 9;
+        await _target.WriteStateAsync("s", grain, state, Token);
+        await _target.ClearStateAsync("s", grain, state, Token);
+
+        await _target.ImportAsync(Migration(grain, null), stale, Token);
+
+        Assert.False((await ReadAsync(_target, grain)).RecordExists);
     }
 
     [Fact]

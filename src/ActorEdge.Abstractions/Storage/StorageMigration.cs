@@ -80,7 +80,12 @@ public interface IGrainStorageMigration
     /// <summary>Source side: returns the bytes <see cref="ImportAsync"/> gets on the target (empty for none).</summary>
     Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken);
 
-    /// <summary>Target side: takes what <see cref="ExportAsync"/> returned; completes once the target may activate the grain.</summary>
+    /// <summary>
+    /// Target side: takes what <see cref="ExportAsync"/> returned; completes once the target may
+    /// activate the grain. Empty bytes in a hand-over mean the grain has no record: the target must
+    /// hold none afterwards (a fetch never imports empty bytes). A fetch (<see cref="StateMigration.ETag"/>
+    /// null) must not replace a newer local record, such as the tombstone of a clear.
+    /// </summary>
     Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken);
 
     /// <summary>Source side, after the target confirmed: removes what the source no longer owns.</summary>

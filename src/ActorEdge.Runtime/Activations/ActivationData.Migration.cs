@@ -260,7 +260,8 @@ internal sealed partial class ActivationData
         {
             try
             {
-                await storage.CompleteAsync(migration, CancellationToken.None).ConfigureAwait(true);
+                using var timeout = new CancellationTokenSource(_runtime.Migration.Options.HandOverTimeout, _runtime.TimeProvider);
+                await storage.CompleteAsync(migration, timeout.Token).ConfigureAwait(true);
             }
             catch (Exception e)
             {

@@ -63,9 +63,13 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     /// compare-and-swap, and starts its rehydration. Throws, leaving nothing behind, when this
     /// silo cannot take the grain or the entry no longer names the source.
     /// </summary>
-    public async Task<(GrainAddress Address, TimeSpan Import, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger)
+    public async Task<(GrainAddress Address, TimeSpan Import, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger, TimeSpan budget)
     {
         var grainId = source.GrainId;
+        // The source gives up after its budget (then deactivates and readdresses what waited): past
+        // three quarters of it, this silo refuses rather than register a grain the source let go of.
+        var accepted = runtime.TimeProvider.GetTimestamp();
+        var deadline = budget * 3 / 4;
         if (_stopping)
         {
             throw new GrainException($"Silo {runtime.Local.Address} is shutting down: it does not take {grainId}.");
@@ -83,7 +87,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             {
                 // Most likely a request that followed a stale cache entry here: its activation
                 // loses the registration to the source and leaves. Wait for that, briefly.
-                await Task.WhenAny(existing.Deactivated, Task.Delay(runtime.Migration.Options.HandOverTimeout / 2, runtime.TimeProvider)).ConfigureAwait(false);
+                await Task.WhenAny(existing.Deactivated, Task.Delay(budget / 2, runtime.TimeProvider)).ConfigureAwait(false);
                 if (!existing.Deactivated.IsCompleted)
                 {
                     throw new GrainException($"Silo {runtime.Local.Address} is activating {grainId} already.");
@@ -105,7 +109,11 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         var import = TimeSpan.Zero;
         try
         {
-            import = await ImportStatesAsync(source, context, classInfo!, trigger).ConfigureAwait(false);
+            import = await ImportStatesAsync(source, context, classInfo!, trigger, deadline - runtime.TimeProvider.GetElapsedTime(accepted)).ConfigureAwait(false);
+            if (runtime.TimeProvider.GetElapsedTime(accepted) > deadline)
+            {
+                throw new TimeoutException($"taking it over took longer than the source waits ({budget.TotalMilliseconds:F0} ms)");
+            }
         }
         catch (Exception e)
         {
@@ -134,7 +142,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         return (activation.Address, import, directory);
     }
 
-    private async Task<TimeSpan> ImportStatesAsync(GrainAddress source, MigrationContext context, GrainClassInfo classInfo, MigrationTrigger trigger)
+    private async Task<TimeSpan> ImportStatesAsync(GrainAddress source, MigrationContext context, GrainClassInfo classInfo, MigrationTrigger trigger, TimeSpan remaining)
     {
         var time = runtime.TimeProvider;
         var total = TimeSpan.Zero;
@@ -145,7 +153,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
                 throw new InvalidOperationException($"Storage provider '{export.StorageName}' is not configured on this silo, or does not take part in migration.");
             }
             var migration = new StateMigration(source.GrainId, export.StateName, export.ETag, source.Silo, runtime.Local.Address, runtime.Local.NodeName);
-            using var timeout = new CancellationTokenSource(runtime.Migration.Options.HandOverTimeout, time);
+            using var timeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
             var start = time.GetTimestamp();
             await storage.ImportAsync(migration, export.Bytes, timeout.Token).ConfigureAwait(false);
             var elapsed = time.GetElapsedTime(start);

@@ -30,6 +30,9 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         w.WriteVarUInt32((uint)trigger);
         context.Write(ref w, 3);
         context.WriteStorageExports(ref w, 4);
+        // How long the source waits: the target must not register after the source gave up.
+        w.WriteFieldHeader(5, WireType.VarInt);
+        w.WriteVarInt64(options.HandOverTimeout.Ticks);
         w.Commit();
         var response = await runtime.Router.SystemCallAsync(target, SystemTargetIds.Migration, SystemTargetIds.MigrationHandOver, payload, options.HandOverTimeout).ConfigureAwait(false);
         try
@@ -186,6 +189,11 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
     private async Task<PooledBuffer?> OfferStateAsync(Message request)
     {
         var (migration, storage) = ReadStateRequest(request);
+        if (runtime.Catalog.TryGetActivation(migration.GrainId, out var activation) && activation!.State != Activations.ActivationState.Invalid)
+        {
+            // The directory lost track of a live activation here: its record is not to be taken from under it.
+            throw new GrainException($"Silo {runtime.Local.Address} still hosts an activation of {migration.GrainId}; its state '{migration.StateName}' stays here.");
+        }
         var exported = storage is null ? ReadOnlyMemory<byte>.Empty : await storage.ExportAsync(migration, CancellationToken.None).ConfigureAwait(false);
         var payload = new PooledBuffer();
         if (exported.Length > 0)
@@ -246,6 +254,7 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         GrainAddress? source = null;
         var trigger = MigrationTrigger.Management;
         var context = new MigrationContext();
+        var budget = options.HandOverTimeout;
         var r = new Reader(request.PayloadSpan);
         while (r.TryReadFieldHeader(out var field, out var wireType))
         {
@@ -255,6 +264,7 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
                 case 2: trigger = (MigrationTrigger)r.ReadVarUInt32(); break;
                 case 3: context.ReadEntry(ref r, wireType); break;
                 case 4: context.ReadStorageExport(ref r, wireType); break;
+                case 5: budget = TimeSpan.FromTicks(r.ReadVarInt64()); break;
                 default: r.SkipField(wireType); break;
             }
         }
@@ -262,7 +272,7 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         {
             throw new SerializationException("A migration hand-over lacks the source address.");
         }
-        var (address, import, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger).ConfigureAwait(false);
+        var (address, import, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger, budget).ConfigureAwait(false);
         var payload = new PooledBuffer();
         var w = new Writer(payload);
         SystemCodecs.WriteAddress(ref w, 1, address);

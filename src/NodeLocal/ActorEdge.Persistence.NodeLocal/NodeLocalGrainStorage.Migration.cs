@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 
 namespace ActorEdge.Persistence.NodeLocal;
 
@@ -122,6 +121,13 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
         }
         if (DurableFiles.TryReadHeader(path, out var local, out var localError) && localError is null && local.Version > header.Version)
         {
+            if (migration.ETag is null)
+            {
+                // A fetch (no hand-over) offered an older copy than this store's own record, a
+                // tombstone left by a clear for instance: keep ours, so a cleared state stays cleared.
+                LogWarningImportReplacedNewer(_logger, _name, migration.Source, path, local.Version, header.Version);
+                return;
+            }
             LogWarningImportReplacedNewer(_logger, _name, migration.Source, path, local.Version, header.Version);
         }
         DurableFiles.EnsureDirectory(_root, Path.GetDirectoryName(path)!);
@@ -138,12 +144,11 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
         }
         if (!known)
         {
-            // Exported before a restart of this store: the activation's ETag is the version it exported.
-            if (!ulong.TryParse(migration.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out exportedVersion))
-            {
-                LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "no export of it is known and the migration carries no version");
-                return;
-            }
+            // No export of this store is pending for the record: either this store restarted since,
+            // or the record came back here (imported) after the export. Deleting on the strength of
+            // the activation's ETag could then delete the current record; a stale copy is the lesser harm.
+            LogInformationCompleteKept(_logger, _name, path, migration.GrainId, "no export of it is pending here (imported again since, or exported before a restart)");
+            return;
         }
         if (error is not null)
         {

@@ -107,6 +107,23 @@ public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNode
     }
 
     [Fact]
+    public async Task Import_EmptyExport_RemovesALeftoverCopyAtTheTarget()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(nodes.NodeB);
+        var leftover = new GrainState<ConformanceState>(new ConformanceState { Count = 3 });
+        await target.WriteStateAsync("s", _grain, leftover);
+        var migration = Migration(null);
+
+        await target.ImportAsync(migration, await source.ExportAsync(migration, CancellationToken.None), CancellationToken.None);
+
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await target.ReadStateAsync("s", _grain, read);
+        Assert.False(read.RecordExists);
+        Assert.Equal(string.Empty, await nodes.NodeB.EtcdctlAsync("get", "--prefix", _prefix + "/"));
+    }
+
+    [Fact]
     public async Task Import_TargetEtcdDown_ThrowsAndTheSourceKeepsTheRecord()
     {
         await using var targetNode = await EtcdCluster.StartAsync(["node-c"]);

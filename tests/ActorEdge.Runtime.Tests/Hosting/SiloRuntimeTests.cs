@@ -52,6 +52,8 @@ public sealed class SiloRuntimeTests
 
         await Wait.UntilAsync(() => victim.ActivationCount == 0, "the silo declared dead drops its activations");
         var survivor = cluster.Silos[1];
+        // Routing around the victim needs the survivor's view to hold it dead (a refresh away under load).
+        await Wait.UntilAsync(() => survivor.ConsidersDead(victim.Address), "the survivor to learn the victim is dead");
         var after = await survivor.GrainFactory.GetGrain<ILocalProbeGrain>(key).Identify();
         Assert.Equal(survivor.Address.ToString(), after.Silo);
         Assert.Equal(0, victim.ActivationCount);

@@ -74,12 +74,21 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
     public override async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
         if (exported.IsEmpty)
         {
-            // The source holds no record: nothing to store (and a record here, if any, is not the source's to judge).
+            // The grain moves here without a record (never written, or cleared): a leftover copy here
+            // (from a hand-over whose complete failed) must not be read as its state.
+            try
+            {
+                await Storage.Client.DeleteAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (EtcdException e)
+            {
+                throw new EtcdStorageException($"etcd grain storage '{Storage.Name}' cannot clear '{key}' in the etcd of this node ({Storage.Client.WriteEndpoint}) for {migration.GrainId}, which arrives without a record: {e.Message} The hand-over is refused.", e);
+            }
             return;
         }
-        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
         if (exported.Length < HeaderBytes || exported.Span[0] != FormatVersion)
         {
             throw new EtcdStorageException($"etcd grain storage '{Storage.Name}' cannot import '{key}': the {exported.Length} bytes handed over are not an etcd record export (format {FormatVersion}); the hand-over is refused.");

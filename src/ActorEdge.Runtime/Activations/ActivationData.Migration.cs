@@ -199,6 +199,7 @@ internal sealed partial class ActivationData
         }
 
         // The directory now names the target: hand everything that waited over to it.
+        _migratedTo = moved.Silo;
         State = ActivationState.Invalid;
         _runtime.Catalog.Remove(this);
         _runtime.Locator.UpdateCache(moved);

@@ -53,6 +53,8 @@ internal sealed partial class ActivationData : IGrainContext
     private object? _grain;
     /// <summary>Where requests go when this activation lost the registration race.</summary>
     private SiloAddress? _forwardTo;
+    /// <summary>Where this activation migrated to: requests that were already on their way to it follow.</summary>
+    private SiloAddress? _migratedTo;
     private int _running;
     private bool _deactivateWhenIdle;
     private DeactivationReason _deactivationReason;
@@ -229,6 +231,9 @@ internal sealed partial class ActivationData : IGrainContext
             case ActivationState.Invalid when _activationFailure is { } failure:
                 // Failed before this request reached it (its first turn can fail synchronously): the caller gets why.
                 _runtime.Router.RespondWithError(message, failure);
+                return;
+            case ActivationState.Invalid when _migratedTo is { } successor:
+                _runtime.Router.ForwardMigrated(message, successor);
                 return;
             case ActivationState.Invalid when _forwardTo is { } winner:
                 _runtime.Router.Forward(message, winner, "another activation is registered");

@@ -75,8 +75,9 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
         {
             LastLeaderMove = await LeaderPolicy.MoveToNodeAsync(node, cancellationToken).ConfigureAwait(false);
         }
-        catch (EtcdException e)
+        catch (Exception e) when (e is EtcdException or OperationCanceledException or ObjectDisposedException or TimeoutException)
         {
+            // Where the leader sits is a matter of latency, never of correctness: the migration goes on.
             LogWarningLeaderMoveFailed(_logger, node, grainId, e.Message);
         }
     }

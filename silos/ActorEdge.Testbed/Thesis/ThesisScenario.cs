@@ -89,6 +89,16 @@ internal static class ThesisScenario
             await grains.Consumer(source.GrainFactory, consumerKeys[i]).Read(producerKeys[i]).ConfigureAwait(false);
         }
 
+        // Every silo serves a grain once, so each has its store connections open, as silos in
+        // steady service do: the first call after the migration must not pay a TCP and HTTP/2
+        // handshake to the store that a running deployment would not.
+        foreach (var silo in cluster.Silos)
+        {
+            var warm = $"warmup-{silo.Index}";
+            await grains.Producer(silo.GrainFactory, warm).Put(Interlocked.Increment(ref sequence), options.ValueBytes).ConfigureAwait(false);
+            await grains.Consumer(silo.GrainFactory, warm + "-reader").Read(warm).ConfigureAwait(false);
+        }
+
         var driver = source.GrainFactory;
         var clock = Stopwatch.StartNew();
         var warmup = options.WarmupSeconds;

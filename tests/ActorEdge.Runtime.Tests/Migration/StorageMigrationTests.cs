@@ -4,6 +4,7 @@ using ActorEdge.Hosting;
 using ActorEdge.Management;
 using ActorEdge.Runtime.Tests.Infrastructure;
 using ActorEdge.Runtime.Tests.TestGrains;
+using ActorEdge.Testing.Migration;
 using ActorEdge.TestingHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -41,77 +42,12 @@ public sealed class StorageMigrationTests
     private static int IndexOf(TestCluster cluster, string address) => cluster.Silos.ToList().FindIndex(s => s.Address.ToString() == address);
 
     [Fact]
-    public async Task MigrateAsync_ReactiveStrategy200TimesUnderCallers_RecordMovesWithTheGrainAndOnlyTheHostHoldsIt()
-    {
-        const int migrations = 200;
-        var (cluster, stores) = await StartAsync(3);
-        await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        var callers = new (string Name, IGrainFactory Factory)[]
-        {
-            ("client", cluster.GrainFactory),
-            ("silo-1", cluster.Silos[1].GrainFactory),
-            ("silo-2", cluster.Silos[2].GrainFactory),
-        };
-        var acknowledged = new int[callers.Length];
-        using var stop = new CancellationTokenSource();
-        var calling = new Task[callers.Length];
-        for (var c = 0; c < callers.Length; c++)
-        {
-            var index = c;
-            calling[c] = Task.Run(async () =>
-            {
-                var target = callers[index].Factory.GetGrain<IReactiveGrain>(key);
-                for (var sequence = 1; !stop.IsCancellationRequested; sequence++)
-                {
-                    await target.Call(callers[index].Name, sequence);
-                    acknowledged[index] = sequence;
-                }
-            });
-        }
-
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
-        var migrated = 0;
-        var attempts = 0;
-        await Wait.For(Task.Run(async () =>
-        {
-            while (migrated < migrations)
-            {
-                if (await management.MigrateAsync(id, cluster.Silos[++attempts % 3].Address))
-                {
-                    migrated++;
-                }
-            }
-        }), $"{migrations} migrations", TimeSpan.FromSeconds(90));
-        stop.Cancel();
-        await Wait.For(Task.WhenAll(calling), "the callers to finish");
-
-        var total = 0;
-        for (var c = 0; c < callers.Length; c++)
-        {
-            Assert.Equal(Enumerable.Range(1, acknowledged[c]).ToArray(), await grain.Received(callers[c].Name));
-            total += acknowledged[c];
-        }
-        Assert.Equal(total, await grain.Count());
-        var tracker = MigrationTracker.For(key);
-        Assert.Equal(1, tracker.MaxInside);
-        Assert.Equal(1, tracker.MaxAlive);
-        var host = IndexOf(cluster, await grain.Where());
-        Assert.Equal([host], stores.Holders(id));
-        // One export, import and complete per migration: the record itself travelled each time. The
-        // first activation found no record on silo 0 and asked the two other silos (two empty exports).
-        Assert.Equal((migrations + 2, migrations, migrations), (stores.Exports, stores.Imports, stores.Completes));
-    }
-
-    [Fact]
     public async Task MigrateAsync_TargetRefusesTheImport_GrainStaysUsableAndTheSourceKeepsTheRecord()
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
         var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
         var id = Clusters.IdOf(grain);
         Assert.Equal(1, await grain.Call("c", 1));
         Assert.Equal(2, await grain.Call("c", 2));
@@ -136,7 +72,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
         var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
         var id = Clusters.IdOf(grain);
         for (var i = 1; i <= 4; i++)
         {
@@ -160,7 +96,7 @@ public sealed class StorageMigrationTests
         var host = IndexOf(cluster, await grain.Where());
         Assert.NotEqual(1, host);
         Assert.Equal([host], stores.Holders(id));
-        var tracker = MigrationTracker.For(key);
+        var tracker = StrategyTracker.For(key);
         Assert.Equal(2, tracker.Activations);
         Assert.Equal(1, tracker.MaxAlive);
     }
@@ -171,7 +107,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
         var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
         var id = Clusters.IdOf(grain);
         for (var i = 1; i <= 5; i++)
         {
@@ -180,7 +116,7 @@ public sealed class StorageMigrationTests
         await grain.Deactivate();
         await Wait.UntilAsync(() => !cluster.Silos[0].HostsActivation(id), "the grain to deactivate");
 
-        await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[2], g => g.Where());
+        await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[2], g => g.Where());
         Assert.Equal(6, await grain.Call("c", 6));
         Assert.Equal([2], stores.Holders(id));
         Assert.Equal(1, stores.For(0).Completes);
@@ -192,7 +128,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
         var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveGrain>(cluster.GrainFactory, key, cluster.Silos[1], g => g.Where());
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[1], g => g.Where());
         var id = Clusters.IdOf(grain);
         Assert.Equal(1, await grain.Call("c", 1));
         await grain.Deactivate();
@@ -200,7 +136,7 @@ public sealed class StorageMigrationTests
         stores.For(1).FailExports = true;
 
         // Through silo 2, whose cache has no entry: the hint places the new activation there.
-        var moved = cluster.Silos[2].GrainFactory.GetGrain<IReactiveGrain>(key);
+        var moved = cluster.Silos[2].GrainFactory.GetGrain<IReactiveStrategyGrain>(key);
         RequestContext.Set(RequestContext.PlacementHintKey, cluster.Silos[2].Address.ToString());
         try
         {
@@ -238,7 +174,7 @@ public sealed class StorageMigrationTests
     {
         var cluster = await Clusters.StartAsync(1);
         await using var _ = cluster;
-        var grain = cluster.GrainFactory.GetGrain<IReactiveGrain>(Clusters.NewKey());
+        var grain = cluster.GrainFactory.GetGrain<IReactiveStrategyGrain>(Clusters.NewKey());
         var error = await Assert.ThrowsAnyAsync<Exception>(() => grain.Call("c", 1));
         Assert.True(error.Message.Contains("Reactive migration strategy", StringComparison.Ordinal), error.ToString());
         Assert.Contains("StorageNames.Reactive", error.Message);

@@ -24,6 +24,9 @@ public interface IStrategyGrain : IGrainWithStringKey
     Task<int> Count();
 
     Task<string> Where();
+
+    /// <summary>Asks the runtime to deactivate this activation once idle.</summary>
+    Task Deactivate();
 }
 
 public interface ICentralizedStrategyGrain : IStrategyGrain;
@@ -116,6 +119,12 @@ public abstract class StrategyGrainBase(IPersistentState<StrategyState> state, I
     public Task<int> Count() => Task.FromResult(state.State.Count);
 
     public Task<string> Where() => Task.FromResult(silo.SiloAddress.ToString());
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 
     public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.AddValue("received", _received);
 

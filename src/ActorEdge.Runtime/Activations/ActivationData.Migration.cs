@@ -174,12 +174,7 @@ internal sealed partial class ActivationData
             step = time.GetTimestamp();
             try
             {
-                var handOver = _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger);
-                if (!handOver.IsFaulted)
-                {
-                    ForwardWaitingBehindHandOver(target);
-                }
-                (moved, import, directory) = await handOver.ConfigureAwait(true);
+                (moved, import, directory) = await _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger).ConfigureAwait(true);
             }
             catch (Exception e)
             {
@@ -235,23 +230,6 @@ internal sealed partial class ActivationData
         LogInformationMigrated(_runtime.Logger, GrainId, Silo, moved.Silo, trigger, context.Count, forwarded,
             decision.TotalMilliseconds, dehydrate.TotalMilliseconds, transfer.TotalMilliseconds, directory.TotalMilliseconds);
         migration.Complete(MigrationOutcome.Migrated);
-    }
-
-    /// <summary>
-    /// The hand-over is on its way to <paramref name="target"/>: what waited for the migration follows
-    /// it now, over the same connection, instead of a round trip later. The target holds these requests
-    /// in the new activation until it serves; if it refuses, it sends them on through the directory,
-    /// where they find the grain again. Requests that arrive during the hand-over wait for its answer.
-    /// </summary>
-    private void ForwardWaitingBehindHandOver(SiloAddress target)
-    {
-        while (_waiting.TryDequeue(out var item))
-        {
-            if (item is Message message)
-            {
-                _runtime.Router.ForwardMigrated(message, target);
-            }
-        }
     }
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>

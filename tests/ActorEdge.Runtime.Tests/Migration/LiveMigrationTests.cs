@@ -11,8 +11,6 @@ namespace ActorEdge.Runtime.Tests.Migration;
 
 public sealed class LiveMigrationTests
 {
-    private const int Migrations = 200;
-
     private static async Task<(TestCluster Cluster, CountingStorage Storage)> StartAsync(int silos, Action<TestClusterBuilder>? configure = null)
     {
         var storage = new CountingStorage(new MemoryGrainStorage("actoredge"));
@@ -38,74 +36,6 @@ public sealed class LiveMigrationTests
             RequestContext.Clear();
         }
         return grain;
-    }
-
-    [Fact]
-    public async Task MigrateAsync_200MigrationsWhileCallersSendNumberedRequests_EveryRequestOnceInOrderStateIntactOneActivation()
-    {
-        var (cluster, storage) = await StartAsync(3);
-        await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync(cluster.GrainFactory, key, cluster.Silos[0]);
-        var id = Clusters.IdOf(grain);
-        await using var secondClient = await cluster.ConnectClientAsync();
-        var callers = new (string Name, IGrainFactory Factory)[]
-        {
-            ("client-1", cluster.GrainFactory),
-            ("client-2", secondClient),
-            ("silo-1", cluster.Silos[1].GrainFactory),
-            ("silo-2", cluster.Silos[2].GrainFactory),
-        };
-        var acknowledged = new int[callers.Length];
-        using var stop = new CancellationTokenSource();
-        var calling = new Task[callers.Length];
-        for (var c = 0; c < callers.Length; c++)
-        {
-            var index = c;
-            calling[c] = Task.Run(async () =>
-            {
-                var target = callers[index].Factory.GetGrain<IMigrationGrain>(key);
-                for (var sequence = 1; !stop.IsCancellationRequested; sequence++)
-                {
-                    await target.Call(callers[index].Name, sequence);
-                    acknowledged[index] = sequence;
-                }
-            });
-        }
-
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
-        var migrated = 0;
-        var attempts = 0;
-        await Wait.For(Task.Run(async () =>
-        {
-            while (migrated < Migrations)
-            {
-                var target = cluster.Silos[attempts++ % 3].Address;
-                if (await management.MigrateAsync(id, target))
-                {
-                    migrated++;
-                }
-            }
-        }), $"{Migrations} migrations", TimeSpan.FromSeconds(60));
-        stop.Cancel();
-        await Wait.For(Task.WhenAll(calling), "the callers to finish");
-
-        var total = 0;
-        for (var c = 0; c < callers.Length; c++)
-        {
-            Assert.True(acknowledged[c] > 0, $"caller {callers[c].Name} got no answer");
-            Assert.Equal(Enumerable.Range(1, acknowledged[c]).ToArray(), await grain.Received(callers[c].Name));
-            total += acknowledged[c];
-        }
-        Assert.Equal(total, await grain.Count());
-        var tracker = MigrationTracker.For(key);
-        Assert.Equal(1, tracker.MaxInside);
-        Assert.Equal(1, tracker.MaxAlive);
-        Assert.Equal(1 + Migrations, tracker.Activations);
-        Assert.Equal(Migrations, tracker.Rehydrations);
-        // Only the first activation read storage: every other one received state and ETag.
-        Assert.Equal(1, storage.Reads);
-        Assert.Equal(1, cluster.ActiveSilos.Count(s => s.HostsActivation(id)));
     }
 
     [Fact]

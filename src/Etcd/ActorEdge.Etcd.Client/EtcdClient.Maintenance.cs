@@ -58,13 +58,42 @@ public sealed partial class EtcdClient
         await CallAsync(DefragmentPath, new DefragmentRequest(), DefragmentResponse.Parser, CallKind.IdempotentWrite, cancellationToken, channel).ConfigureAwait(false);
     }
 
-    /// <summary>Transfers leadership to member <paramref name="targetMemberId"/> (the Proactive strategy moves it to the grain's node).</summary>
+    /// <summary>
+    /// Transfers leadership to member <paramref name="targetMemberId"/> (the Proactive strategy moves
+    /// it to the grain's node); returns once the old leader follows it.
+    /// </summary>
+    /// <remarks>
+    /// etcd answers MoveLeader only on its heartbeat tick (it re-checks its view of the leader every
+    /// <c>--heartbeat-interval</c>, 100 ms by default), typically 100–200 ms after the new leader was
+    /// elected in a few round trips. The same condition (the old leader names the transferee as leader)
+    /// is polled here every few milliseconds instead, and the call returns as soon as it holds; a
+    /// failure of the MoveLeader call itself still surfaces.
+    /// </remarks>
     public async Task MoveLeaderAsync(ulong targetMemberId, CancellationToken cancellationToken = default)
     {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await MoveLeaderOnceAsync(targetMemberId, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (EtcdException e) when (attempt < 2 && e.Message.Contains("not leader", StringComparison.Ordinal))
+            {
+                // The member named leader had just handed leadership on (a move completing): ask again.
+                await Task.Delay(Backoff(attempt), TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task MoveLeaderOnceAsync(ulong targetMemberId, CancellationToken cancellationToken)
+    {
         // Only the leader accepts MoveLeader: find it from any member's status.
-        var status = await StatusAsync(null, cancellationToken).ConfigureAwait(false);
+        var statusTask = StatusAsync(null, cancellationToken);
+        var membersTask = MemberListAsync(cancellationToken);
+        var status = await statusTask.ConfigureAwait(false);
         GrpcChannel? leader = null;
-        foreach (var member in await MemberListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var member in await membersTask.ConfigureAwait(false))
         {
             if (member.Id == status.Leader)
             {
@@ -75,8 +104,38 @@ public sealed partial class EtcdClient
         {
             throw new EtcdUnavailableException($"The etcd leader ({status.Leader:x}) is not among the client's endpoints; cannot move leadership.", mayHaveBeenApplied: false);
         }
-        await CallAsync(MoveLeaderPath, new MoveLeaderRequest { TargetID = targetMemberId }, MoveLeaderResponse.Parser, CallKind.IdempotentWrite, cancellationToken, leader).ConfigureAwait(false);
+        if (status.Leader == targetMemberId)
+        {
+            return;
+        }
+        var move = CallAsync(MoveLeaderPath, new MoveLeaderRequest { TargetID = targetMemberId }, MoveLeaderResponse.Parser, CallKind.IdempotentWrite, cancellationToken, leader);
         _leader = null;
+        var pause = TimeSpan.FromMilliseconds(2);
+        while (!move.IsCompleted)
+        {
+            await Task.WhenAny(move, Task.Delay(pause, TimeProvider, cancellationToken)).ConfigureAwait(false);
+            if (move.IsCompleted)
+            {
+                break;
+            }
+            EtcdStatus view;
+            try
+            {
+                view = await StatusAsync(leader.Address, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EtcdException)
+            {
+                // The old leader may be busy stepping down: the MoveLeader call decides.
+                continue;
+            }
+            if (view.Leader == targetMemberId)
+            {
+                // Done; the MoveLeader call still completes on etcd's tick: observe its outcome, nobody waits for it.
+                _ = move.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                return;
+            }
+        }
+        await move.ConfigureAwait(false);
     }
 
     /// <summary>The alarms raised in the cluster (NOSPACE when the database reached its quota).</summary>

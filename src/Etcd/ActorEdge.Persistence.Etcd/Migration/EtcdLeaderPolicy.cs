@@ -85,7 +85,9 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         if (cooldown > TimeSpan.Zero)
         {
             var now = timeProvider.GetUtcNow();
-            var claim = await client.GetValueAsync(ClaimKey, serializable: false, cancellationToken).ConfigureAwait(false);
+            // A serializable read (the nearest member, no quorum round): a stale claim only makes the
+            // transaction below fail its compare, which counts as a lost claim; the leader then stays.
+            var claim = await client.GetValueAsync(ClaimKey, serializable: true, cancellationToken).ConfigureAwait(false);
             if (claim is not null && TryParseClaim(claim.ValueString, out var claimedMember, out var at))
             {
                 var age = now - at;

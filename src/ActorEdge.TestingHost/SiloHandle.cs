@@ -37,6 +37,9 @@ public sealed class SiloHandle
     /// <summary>Whether this silo hosts an activation of <paramref name="grainId"/>.</summary>
     public bool HostsActivation(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out _);
 
+    /// <summary>How many requests wait in this silo's activation of <paramref name="grainId"/> (0 without one); a snapshot, for polling.</summary>
+    public int WaitingRequests(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out var activation) ? activation!.WaitingRequests : 0;
+
     /// <summary>The silos this silo considers active: its membership view as last refreshed (nothing is read here).</summary>
     public IReadOnlyList<SiloAddress> ActiveMembers => [.. Runtime.Membership.Snapshot.Active.Select(e => e.Address)];
 

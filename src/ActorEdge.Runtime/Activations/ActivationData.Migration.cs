@@ -12,6 +12,9 @@ internal sealed partial class ActivationData
 {
     private PendingMigration? _migration;
 
+    /// <summary>The target of the hand-over in flight, while requests that arrive follow it there at once.</summary>
+    private SiloAddress? _handingOverTo;
+
     /// <summary>Asks the activation to migrate once idle (any thread); completes when it has moved, or why it did not.</summary>
     public Task<MigrationOutcome> MigrateAsync(SiloAddress? target, MigrationTrigger trigger)
     {
@@ -174,12 +177,15 @@ internal sealed partial class ActivationData
             step = time.GetTimestamp();
             try
             {
-                (moved, import, directory) = await _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger).ConfigureAwait(true);
+                var handOver = _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger);
+                FollowHandOver(target, handOver);
+                (moved, import, directory) = await handOver.ConfigureAwait(true);
             }
             catch (Exception e)
             {
                 failure = e;
             }
+            _handingOverTo = null;
             // The target reports its storage import and directory update; the rest of the round trip is the transfer.
             transfer = time.GetElapsedTime(step) - import - directory;
         }
@@ -230,6 +236,37 @@ internal sealed partial class ActivationData
         LogInformationMigrated(_runtime.Logger, GrainId, Silo, moved.Silo, trigger, context.Count, forwarded,
             decision.TotalMilliseconds, dehydrate.TotalMilliseconds, transfer.TotalMilliseconds, directory.TotalMilliseconds);
         migration.Complete(MigrationOutcome.Migrated);
+    }
+
+    /// <summary>
+    /// The hand-over is on the wire to <paramref name="target"/>: from now on, requests follow it
+    /// there at once, on the same connection, rather than wait here for its answer (a round trip
+    /// later). The target holds them in the new activation until it serves; if it refuses, it
+    /// readdresses them through the directory, which still names this activation. A request that a
+    /// migration has moved before is not sent on again (it may be coming back from a target that
+    /// refused): it waits here for the answer, and so does everything behind it, to keep the order.
+    /// Only an open connection keeps the order, so without one everything waits.
+    /// </summary>
+    private void FollowHandOver(SiloAddress target, Task handOver)
+    {
+        if (handOver.IsCompleted || !_runtime.MessageCenter.IsConnectedTo(target))
+        {
+            return;
+        }
+        while (_waiting.TryPeek(out var item))
+        {
+            if (item is Message { Flags: var flags } && (flags & MessageFlags.HeldByMigration) != 0)
+            {
+                return;
+            }
+            _waiting.Dequeue();
+            // A queued timer tick is dropped, as when the activation leaves (timers do not migrate).
+            if (item is Message message)
+            {
+                _runtime.Router.ForwardMigrated(message, target);
+            }
+        }
+        _handingOverTo = target;
     }
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>

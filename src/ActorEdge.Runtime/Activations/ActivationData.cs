@@ -222,6 +222,9 @@ internal sealed partial class ActivationData : IGrainContext
         Pump();
     }
 
+    /// <summary>The requests and ticks waiting for a turn (an unsynchronized read from any thread: a snapshot, for tests and diagnostics).</summary>
+    internal int WaitingRequests => _waiting.Count;
+
     public override string ToString() => $"[Activation {GrainId} on {_runtime.Local.Address}]";
 
     private void OnReceive(Message message)
@@ -244,7 +247,15 @@ internal sealed partial class ActivationData : IGrainContext
             case ActivationState.Valid when (message.Flags & MessageFlags.AlwaysInterleave) != 0 && _migration is null:
                 StartRequest(message);
                 return;
+            case ActivationState.Migrating when _handingOverTo is { } target && (message.Flags & MessageFlags.HeldByMigration) == 0:
+                _runtime.Router.ForwardMigrated(message, target);
+                return;
             default:
+                if (State == ActivationState.Migrating)
+                {
+                    // Queued behind this one, later arrivals must not overtake it.
+                    _handingOverTo = null;
+                }
                 if (State == ActivationState.Rehydrating)
                 {
                     message.Flags |= MessageFlags.HeldByMigration;

@@ -72,6 +72,10 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         _ = SendSlowAsync(message, target);
     }
 
+    /// <summary>Whether messages to <paramref name="silo"/> go out at once on an open connection, in the order they are sent.</summary>
+    public bool IsConnectedTo(SiloAddress silo) =>
+        _outbound.TryGetValue(silo, out var pending) && pending.IsCompletedSuccessfully;
+
     /// <summary>Closes the connection to a silo that died.</summary>
     public void Disconnect(SiloAddress silo)
     {

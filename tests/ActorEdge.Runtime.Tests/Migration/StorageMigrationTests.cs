@@ -181,6 +181,71 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
+    public async Task MigrateAsync_CallArrivingDuringTheHandOver_FollowsItToTheTargetAtOnceAndRunsThereOnce()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(1).ImportGate = gate;
+
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        // The hand-over is unanswered (the target's import waits): the call goes on to the target
+        // at once and waits in the new activation there, not at the source.
+        var call = grain.Call("c", 2);
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 1, "the call to wait in the target's activation");
+        Assert.Equal(0, cluster.Silos[0].WaitingRequests(id));
+        Assert.False(call.IsCompleted);
+
+        gate.SetResult();
+        Assert.True(await migrating);
+        Assert.Equal(2, await call);
+        Assert.Equal(cluster.Silos[1].Address.ToString(), await grain.Where());
+        Assert.Equal(new[] { 1, 2 }, await grain.Received("c"));
+        Assert.Equal(2, StrategyTracker.For(key).Activations);
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_TargetRefusesAfterACallFollowedTheHandOver_TheCallRunsOnceWithTheState()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        Assert.Equal(2, await grain.Call("c", 2));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(1).ImportGate = gate;
+
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        var call = grain.Call("c", 3);
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 1, "the call to wait in the target's activation");
+
+        // The target refuses: the call it holds is readdressed through the directory (which still
+        // names the source), waits there for the refusal, and then runs once, in order, with the state.
+        stores.For(1).ImportGate = null;
+        gate.SetException(new InvalidOperationException("the target's store refuses the record"));
+        var failure = await Assert.ThrowsAsync<GrainException>(() => migrating);
+        Assert.Contains("refuses the record", failure.Message);
+        Assert.Equal(3, await call);
+        Assert.Equal(4, await grain.Call("c", 4));
+        // The grain was deactivated at the refusal and activated again for the call (what it
+        // received is per activation): the refused target never ran it.
+        Assert.Equal(new[] { 3, 4 }, await grain.Received("c"));
+        Assert.Equal(2, StrategyTracker.For(key).Activations);
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+        Assert.Equal(1, StrategyTracker.For(key).MaxInside);
+        Assert.Single(stores.Holders(id));
+    }
+
+    [Fact]
     public async Task MigrateAsync_CallWaitingForTheMigration_CallerRecordsItsDisruptionAndTheStorageComponents()
     {
         var (cluster, stores) = await StartAsync(2);

@@ -43,6 +43,8 @@ public sealed record StateMigration(GrainId GrainId, string StateName, string? E
 /// live migration. The runtime calls it once per persistent state of a migrating activation that
 /// uses the provider, in this order:
 /// <list type="number">
+/// <item><see cref="PrepareAsync"/> on the source, as soon as the migration is decided, while the
+/// grain still serves (optional).</item>
 /// <item><see cref="ExportAsync"/> on the source, after <c>OnDeactivateAsync</c>: make the stored
 /// record durable and return what the target needs (the record with its version, a causal
 /// context), or prepare the target's node (move the etcd leader there).</item>
@@ -76,6 +78,17 @@ public interface IGrainStorageMigration
 
     /// <summary>The migration component <see cref="ImportAsync"/> is measured as (for example "import", "catch-up").</summary>
     string ImportComponent { get; }
+
+    /// <summary>
+    /// Source side, as soon as a migration to <see cref="StateMigration.Target"/> is decided and while
+    /// the grain still serves: prepares the target so the hand-over need not wait for it (the
+    /// Proactive etcd flavour moves the leader to the target's member here). The grain stops serving
+    /// for the hand-over only once every state's preparation ended; a failure is logged and the
+    /// migration goes on (preparing is a matter of latency). Measured as the "prepare" component.
+    /// <see cref="StateMigration.ETag"/> is the state's version when the migration was decided; the
+    /// grain may still write after it. The default does nothing.
+    /// </summary>
+    Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Source side: returns the bytes <see cref="ImportAsync"/> gets on the target (empty for none).</summary>
     Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken);

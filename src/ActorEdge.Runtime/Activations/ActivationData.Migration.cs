@@ -12,6 +12,9 @@ internal sealed partial class ActivationData
 {
     private PendingMigration? _migration;
 
+    /// <summary>A migration whose target the storage providers prepare while the grain still serves.</summary>
+    private PendingMigration? _preparing;
+
     /// <summary>The target of the hand-over in flight, while requests that arrive follow it there at once.</summary>
     private SiloAddress? _handingOverTo;
 
@@ -84,17 +87,96 @@ internal sealed partial class ActivationData
             request.Complete(MigrationOutcome.NotActive);
             return;
         }
-        if (_migration is { } pending)
+        if ((_migration ?? _preparing) is { } pending)
         {
             pending.Join(request);
             return;
         }
+        if (StartPreparing(request))
+        {
+            return;
+        }
+        BeginMigration(request);
+    }
+
+    /// <summary>The migration is decided (and its target prepared): no new turn starts, and it runs once idle.</summary>
+    private void BeginMigration(PendingMigration request)
+    {
         _migration = request;
         // Called from a turn, _running > 0: the turn's completion pumps, and the pump starts the migration.
         if (State == ActivationState.Valid && _running == 0)
         {
             _ = MigrateNowAsync();
         }
+    }
+
+    /// <summary>
+    /// Asks the storage of each state to prepare the target (<see cref="IGrainStorageMigration.PrepareAsync"/>)
+    /// while the grain goes on serving; returns false when none has anything to do, so the migration
+    /// begins at once. Otherwise it begins when the preparations ended (or after the hand-over budget).
+    /// </summary>
+    private bool StartPreparing(PendingMigration request)
+    {
+        if (State != ActivationState.Valid || ChooseMigrationTarget(request.Target) is not { } target)
+        {
+            return false;
+        }
+        List<Task>? preparing = null;
+        foreach (var state in _states)
+        {
+            if (state.StorageMigration is not { } storage)
+            {
+                continue;
+            }
+            var migration = new StateMigration(GrainId, state.StateName, state.Etag, Silo, target, _runtime.EdgeTopology.NodeOf(target));
+            Task prepare;
+            try
+            {
+                prepare = storage.PrepareAsync(migration, _lifetime.Token);
+            }
+            catch (Exception e)
+            {
+                prepare = Task.FromException(e);
+            }
+            if (!prepare.IsCompletedSuccessfully)
+            {
+                (preparing ??= []).Add(prepare);
+            }
+        }
+        if (preparing is null)
+        {
+            return false;
+        }
+        // The target is fixed now: it is the one prepared.
+        request.Target = target;
+        _preparing = request;
+        _ = FinishPreparingAsync(request, preparing);
+        return true;
+    }
+
+    private async Task FinishPreparingAsync(PendingMigration request, List<Task> preparing)
+    {
+        var start = _runtime.TimeProvider.GetTimestamp();
+        try
+        {
+            await Task.WhenAll(preparing).WaitAsync(_runtime.Migration.Options.HandOverTimeout, _runtime.TimeProvider).ConfigureAwait(true);
+        }
+        catch (Exception e) when (State == ActivationState.Valid)
+        {
+            LogWarningPrepareFailed(_runtime.Logger, GrainId, request.Target, e);
+        }
+        catch (Exception)
+        {
+            // Deactivated meanwhile (which cancels the preparation): the request ends below.
+        }
+        Record(ClassInfo.GrainType, PendingMigration.TagOf(request.Trigger), "prepare", _runtime.TimeProvider.GetElapsedTime(start));
+        _preparing = null;
+        if (State != ActivationState.Valid || _deactivateWhenIdle)
+        {
+            request.Complete(MigrationOutcome.NotActive);
+            return;
+        }
+        BeginMigration(request);
     }
 
     private void EndPendingMigration(MigrationOutcome outcome)
@@ -340,6 +422,9 @@ internal sealed partial class ActivationData
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrated {GrainId} from {Source} to {Target} ({Trigger}; {Values} values, {Forwarded} requests forwarded): decision {DecisionMs} ms, dehydrate {DehydrateMs} ms, transfer {TransferMs} ms, directory {DirectoryMs} ms")]
     private static partial void LogInformationMigrated(ILogger logger, GrainId grainId, SiloAddress source, SiloAddress target, string trigger, int values, int forwarded,
         double decisionMs, double dehydrateMs, double transferMs, double directoryMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Preparing {Target} for the migration of {GrainId} failed; the migration goes on")]
+    private static partial void LogWarningPrepareFailed(ILogger logger, GrainId grainId, SiloAddress? target, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migration of {GrainId} to {Target} failed; deactivating instead")]
     private static partial void LogWarningMigrationFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);

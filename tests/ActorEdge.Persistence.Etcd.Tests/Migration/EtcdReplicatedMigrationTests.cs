@@ -81,6 +81,21 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task Prepare_MovesTheLeaderBeforeTheHandOver_ExportFindsItThere()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0");
+        var target = (await etcd.LeaderAsync()) == "n2" ? "n1" : "n2";
+
+        await n0.PrepareAsync(Migration(null, target), CancellationToken.None);
+
+        Assert.Equal(LeaderMoveOutcome.Moved, n0.LastLeaderMove);
+        Assert.Equal(target, await etcd.LeaderAsync());
+        var exported = await n0.ExportAsync(Migration(null, target), CancellationToken.None);
+        Assert.True(exported.IsEmpty);
+        Assert.Equal(LeaderMoveOutcome.AlreadyLeader, n0.LastLeaderMove);
+    }
+
+    [Fact]
     public async Task Export_WhileAnotherGrainWrites_EveryWriteSucceeds()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0");

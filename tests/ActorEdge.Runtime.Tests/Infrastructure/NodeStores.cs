@@ -50,7 +50,22 @@ internal sealed class NodeStore(int silo) : IGrainStorage, IGrainStorageMigratio
     /// <summary>Completes when an import starts waiting on <see cref="ImportGate"/>.</summary>
     public TaskCompletionSource ImportStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>When set, preparations (on this silo as the source) wait for it; one that faults fails the preparation.</summary>
+    public TaskCompletionSource? PrepareGate { get; set; }
+
+    /// <summary>The preparations asked of this store (as the source), with their target.</summary>
+    public ConcurrentQueue<SiloAddress> Prepared { get; } = new();
+
     public bool TransfersRecord => true;
+
+    public async Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        Prepared.Enqueue(migration.Target);
+        if (PrepareGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     public string ExportComponent => "flush";
 

@@ -180,6 +180,47 @@ public sealed class StorageMigrationTests
         Assert.Contains("StorageNames.Reactive", error.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MigrateAsync_ProviderPreparesTheTarget_GrainServesUntilPreparedThenMoves(bool preparationFails)
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(0).PrepareGate = gate;
+        var exports = stores.Exports;
+
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.UntilAsync(() => !stores.For(0).Prepared.IsEmpty, "the source's store to prepare the target");
+        // Preparing: the grain still serves on the source, and nothing has been exported yet.
+        Assert.Equal(2, await grain.Call("c", 2));
+        Assert.Equal(3, await grain.Call("c", 3));
+        Assert.Equal(cluster.Silos[0].Address.ToString(), await grain.Where());
+        Assert.Equal(exports, stores.Exports);
+        Assert.False(migrating.IsCompleted);
+
+        if (preparationFails)
+        {
+            gate.SetException(new InvalidOperationException("the target could not be prepared"));
+        }
+        else
+        {
+            gate.SetResult();
+        }
+        // A failed preparation costs latency only: the migration goes on either way.
+        Assert.True(await migrating);
+        Assert.Equal(new[] { cluster.Silos[1].Address }, stores.For(0).Prepared.ToArray());
+        Assert.Equal(cluster.Silos[1].Address.ToString(), await grain.Where());
+        Assert.Equal(4, await grain.Call("c", 4));
+        Assert.Equal([1], stores.Holders(id));
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
     [Fact]
     public async Task MigrateAsync_CallArrivingDuringTheHandOver_FollowsItToTheTargetAtOnceAndRunsThereOnce()
     {

@@ -28,6 +28,8 @@ internal abstract class EtcdMigratingGrainStorage(EtcdGrainStorage storage) : IG
     public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
         Storage.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
 
+    public virtual Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken);
 
     public abstract Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken);

@@ -11,7 +11,11 @@ namespace ActorEdge.Persistence.Etcd.Migration;
 /// </summary>
 /// <remarks>
 /// <list type="number">
-/// <item>"leader-move" (source): move the etcd leader to the member on the target's node, as the
+/// <item>"prepare" (source, as soon as the migration is decided, while the grain still serves):
+/// move the etcd leader to the target node's member as below. The grain's writes during the move
+/// go to its own member, the old leader, which drops proposals while leadership transfers and says
+/// so at once; the client re-sends them. So the hand-over usually finds the leader moved already.</item>
+/// <item>"leader-move" (source, after dehydration): move the etcd leader to the member on the target's node, as the
 /// <see cref="EtcdLeaderPolicy"/> allows, so the grain's writes commit from its own node. A move
 /// that fails is logged, not thrown: leadership is about latency, the migration is safe without it.</item>
 /// <item>"catch-up" (target): wait until the local member has applied the ETag's revision, so the
@@ -46,6 +50,12 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
     public override string ExportComponent => "leader-move";
 
     public override string ImportComponent => "catch-up";
+
+    public override Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        return migration.TargetNode is { } node ? MoveLeaderAsync(node, migration.GrainId, cancellationToken) : Task.CompletedTask;
+    }
 
     public override async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
     {

@@ -19,7 +19,7 @@ namespace ActorEdge.Crdt;
 public static class CrdtSerializer
 {
     /// <summary>The format version written (and the only one read).</summary>
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = 3;
 
     private const byte ImpliedReplicaFlag = 0x40;
     private const byte VersionMask = 0x3F;

@@ -51,9 +51,9 @@ public sealed class CrdtSerializerTests
     public void Serialize_ORMapUpdateDelta_NamesOnlyTheUpdater_AndItsReplacedDotAsADifference()
     {
         var map = new ORMap<string, PNCounter>();
-        map.Merge(new ORMap<string, PNCounter>().Update("b", "k", c => c.Increment("b", 1)));
         map.Update("a", "j", c => c.Increment("a", 1));
         map.Update("a", "k", c => c.Increment("a", 1));
+        map.Merge(new ORMap<string, PNCounter>().Update("b", "k", c => c.Increment("b", 1)));
         map.Update("a", "j", c => c.Increment("a", 1));
 
         var delta = map.Update("a", "k", c => c.Increment("a", 1));

@@ -164,12 +164,7 @@ internal sealed class DotKernel<T>
             switch (field)
             {
                 case 1:
-                    if (context is not null)
-                    {
-                        throw CrdtWire.Duplicate("a causal context");
-                    }
-                    r.EnterObject(wireType);
-                    context = CausalContext.ReadBody(ref r);
+                    context = DotKernel.ReadContext(ref r, wireType, context);
                     break;
                 case 2:
                 {
@@ -275,6 +270,17 @@ internal static class DotKernel
         }
         dots[^1] = (dot, dot.Counter - number);
         return true;
+    }
+
+    /// <summary>Reads the context field of a kernel or map (the object of <see cref="CausalContext.ReadBody"/>); a second one is malformed.</summary>
+    public static CausalContext ReadContext(ref Reader r, WireType wireType, CausalContext? before)
+    {
+        if (before is not null)
+        {
+            throw CrdtWire.Duplicate("a causal context");
+        }
+        r.EnterObject(wireType);
+        return CausalContext.ReadBody(ref r);
     }
 
     /// <summary>Throws when a replica read by <see cref="TryReadDotField"/> still waits for its counter.</summary>

@@ -179,12 +179,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
             switch (field)
             {
                 case 1:
-                    if (context is not null)
-                    {
-                        throw CrdtWire.Duplicate("a causal context");
-                    }
-                    reader.EnterObject(wireType);
-                    context = CausalContext.ReadBody(ref reader);
+                    context = DotKernel.ReadContext(ref reader, wireType, context);
                     break;
                 case 2:
                     map.ReadKey(ref reader, wireType, written, seen);

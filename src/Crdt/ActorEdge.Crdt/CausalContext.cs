@@ -166,13 +166,26 @@ public sealed class CausalContext
 
     private void WriteFields(ref Writer w, uint field, HashSet<Dot>? implied)
     {
+        // How many dots of each replica's prefix the implied set holds: all of them leaves the vector entry out.
+        Dictionary<string, ulong>? held = null;
+        if (implied is not null)
+        {
+            held = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            foreach (var dot in implied)
+            {
+                if (_vector.TryGetValue(dot.Replica, out var prefix) && dot.Counter <= prefix)
+                {
+                    held[dot.Replica] = held.GetValueOrDefault(dot.Replica) + 1;
+                }
+            }
+        }
         var open = false;
         var replicas = new List<string>(_vector.Keys);
         replicas.Sort(StringComparer.Ordinal);
         foreach (var replica in replicas)
         {
             var prefix = _vector[replica];
-            if (implied is null || !HoldsPrefix(implied, replica, prefix))
+            if (held is null || held.GetValueOrDefault(replica) != prefix)
             {
                 Open(ref w, field, implied, ref open);
                 WriteDot(ref w, 1, new Dot(replica, prefix));
@@ -203,19 +216,6 @@ public sealed class CausalContext
                 w.WriteStartObject(field);
                 open = true;
             }
-        }
-
-        static bool HoldsPrefix(HashSet<Dot> implied, string replica, ulong prefix)
-        {
-            ulong held = 0;
-            foreach (var dot in implied)
-            {
-                if (dot.Counter <= prefix && dot.Replica == replica)
-                {
-                    held++;
-                }
-            }
-            return held == prefix;
         }
     }
 

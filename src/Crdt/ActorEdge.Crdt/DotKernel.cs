@@ -78,9 +78,10 @@ internal sealed class DotKernel<T>
 
     /// <summary>
     /// What the encoding leaves out of the context: every entry's dot (written with the entry), and
-    /// for each entry the cloud dot of its replica it most likely replaced (the greatest below it and
-    /// above the replica's previous entry), written in the entry as a difference. A delta of an update
-    /// so costs no context of its own. Both are functions of the state, so the encoding stays canonical.
+    /// for each entry the cloud dot of its replica that it is taken to replace (the greatest below it
+    /// and above the replica's previous entry), written in the entry as a difference. In the delta of
+    /// an update that is exactly the dot the update replaced, so the delta has no context of its own.
+    /// Both are functions of the state, so the encoding stays canonical.
     /// </summary>
     public (Dictionary<Dot, ulong> Replaced, HashSet<Dot> Implied) ImpliedDots()
     {

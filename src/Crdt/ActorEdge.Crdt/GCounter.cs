@@ -7,7 +7,6 @@ public sealed class GCounter : ICrdt<GCounter>
 {
     private readonly Dictionary<string, ulong> _counts = new(StringComparer.Ordinal);
 
-
     /// <summary>A zero counter.</summary>
     public GCounter() { }
 

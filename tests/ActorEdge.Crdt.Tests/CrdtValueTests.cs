@@ -128,6 +128,94 @@ public sealed class CrdtValueTests
     }
 
     [Fact]
+    public void ORMap_UpdatesBySeveralReplicas_KeepOneDotEach_ARemoveThatSawThemAllRemovesTheKey()
+    {
+        var a = new ORMap<string, GCounter>();
+        var b = new ORMap<string, GCounter>();
+        var c = new ORMap<string, GCounter>();
+        var deltas = new List<ORMap<string, GCounter>>();
+        foreach (var (map, replica) in new[] { (a, "a"), (b, "b"), (c, "c"), (a, "a"), (b, "b") })
+        {
+            foreach (var delta in deltas)
+            {
+                map.Merge(delta);
+            }
+            deltas.Add(map.Update(replica, "k", v => v.Increment(replica)));
+        }
+        foreach (var delta in deltas)
+        {
+            a.Merge(delta);
+            b.Merge(delta);
+            c.Merge(delta);
+        }
+        Assert.Equal("{a:1..2, b:1..2, c:1..1}", c.Context.ToString());
+
+        var remove = c.Remove("k");
+        a.Merge(remove);
+        b.Merge(remove);
+
+        Assert.Empty(a.Keys);
+        Assert.Empty(b.Keys);
+        Assert.Empty(c.Keys);
+        // The remove named the latest dot of each replica: their earlier dots were replaced by the replicas themselves.
+        Assert.Equal("{c:1..1, a:2, b:2}", remove.Context.ToString());
+        Assert.Empty(CrdtSerializer.Deserialize<ORMap<string, GCounter>>(CrdtSerializer.SerializeToArray(remove)).Keys);
+        var resumed = a.Update("a", "k", v => v.Increment("a"));
+        b.Merge(resumed);
+        Assert.True(b.TryGetValue("k", out var value));
+        Assert.Equal(6ul, value.Value);
+    }
+
+    [Fact]
+    public void ORMap_UpdateConcurrentWithARemoveOfEveryReplicasDots_KeepsTheKey()
+    {
+        var a = new ORMap<string, GCounter>();
+        var b = new ORMap<string, GCounter>();
+        b.Merge(a.Update("a", "k", v => v.Increment("a", 2)));
+        a.Merge(b.Update("b", "k", v => v.Increment("b", 3)));
+
+        var remove = a.Remove("k");
+        var update = b.Update("b", "k", v => v.Increment("b", 1));
+        a.Merge(update);
+        b.Merge(remove);
+
+        Assert.Equal(["k"], a.Keys);
+        Assert.Equal(["k"], b.Keys);
+        Assert.True(b.TryGetValue("k", out var value));
+        Assert.Equal(6ul, value.Value);
+        Assert.Equal(CrdtSerializer.SerializeToArray(a), CrdtSerializer.SerializeToArray(b));
+    }
+
+    [Fact]
+    public void ORMap_UpdateByAnotherReplica_DoesNotReplaceADotTheRemoverHasNotSeen()
+    {
+        var a = new ORMap<string, GCounter>();
+        var b = new ORMap<string, GCounter>();
+        var c = new ORMap<string, GCounter>();
+        var fromA = a.Update("a", "k", v => v.Increment("a"));
+        b.Merge(fromA);
+        var fromB = b.Update("b", "k", v => v.Increment("b"));
+
+        // c gets b's update before a's (deltas of different origins overtake each other) and removes k.
+        c.Merge(fromB);
+        var remove = c.Remove("k");
+        c.Merge(fromA);
+        b.Merge(remove);
+        a.Merge(remove);
+        a.Merge(fromB);
+
+        // b's update named only b's dots, so a's addition, which c had not seen, survives c's remove everywhere.
+        Assert.Equal(["k"], c.Keys);
+        Assert.Equal(["k"], b.Keys);
+        Assert.Equal(["k"], a.Keys);
+        Assert.Equal(CrdtSerializer.SerializeToArray(a), CrdtSerializer.SerializeToArray(c));
+        // Once c has seen a's addition too, its remove takes every dot.
+        var removeAll = c.Remove("k");
+        a.Merge(removeAll);
+        Assert.Empty(a.Keys);
+    }
+
+    [Fact]
     public void LwwMap_SetAndRemove_LatestPerKeyWins()
     {
         var a = new LwwMap<string, int>();

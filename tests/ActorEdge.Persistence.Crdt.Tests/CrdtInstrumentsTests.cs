@@ -53,7 +53,7 @@ public sealed class CrdtInstrumentsTests
         var snapshot = measurements.ToArray();
 
         Assert.Equal(expectedDelta, Values(snapshot, "actoredge.crdt.update.delta_bytes"));
-        Assert.Equal(Enumerable.Repeat(9.0, 50), expectedDelta);
+        Assert.Equal(Enumerable.Repeat(7.0, 50), expectedDelta);
         Assert.Equal(expectedState, Values(snapshot, "actoredge.crdt.update.state_bytes"));
         var lag = Values(snapshot, "actoredge.crdt.replication.lag");
         Assert.True(lag.Count == 50, $"lag measurements {lag.Count}, full syncs {origin.Stats.FullSyncs}, gaps {peer.Stats.Gaps}, bootstrapped {peer.Stats.BootstrappedKeys}, delta batches {snapshot.Count(m => m.Name == "actoredge.crdt.replication.bytes_sent" && m.Kind == "delta")}");

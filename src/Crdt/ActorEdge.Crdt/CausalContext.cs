@@ -154,13 +154,42 @@ public sealed class CausalContext
     public CausalContext Clone() => new(new Dictionary<string, ulong>(_vector, StringComparer.Ordinal), [.. _cloud]);
 
     /// <summary>Writes the context as fields: 1 = a vector entry, 2 = a cloud dot (each replica then counter), sorted.</summary>
-    public void WriteBody(ref Writer w)
+    public void WriteBody(ref Writer w) => WriteFields(ref w, 0, null);
+
+    /// <summary>
+    /// Writes the context as an object of field <paramref name="field"/>, leaving out what
+    /// <paramref name="implied"/> holds (dots the enclosing encoding carries anyway, which the reader
+    /// adds back): a cloud dot it holds, a vector entry whose whole prefix it holds. Writes nothing
+    /// when that leaves nothing.
+    /// </summary>
+    internal void WriteBodyBeyond(ref Writer w, uint field, HashSet<Dot> implied) => WriteFields(ref w, field, implied);
+
+    private void WriteFields(ref Writer w, uint field, HashSet<Dot>? implied)
     {
+        // How many dots of each replica's prefix the implied set holds: all of them leaves the vector entry out.
+        Dictionary<string, ulong>? held = null;
+        if (implied is not null)
+        {
+            held = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            foreach (var dot in implied)
+            {
+                if (_vector.TryGetValue(dot.Replica, out var prefix) && dot.Counter <= prefix)
+                {
+                    held[dot.Replica] = held.GetValueOrDefault(dot.Replica) + 1;
+                }
+            }
+        }
+        var open = false;
         var replicas = new List<string>(_vector.Keys);
         replicas.Sort(StringComparer.Ordinal);
         foreach (var replica in replicas)
         {
-            WriteDot(ref w, 1, new Dot(replica, _vector[replica]));
+            var prefix = _vector[replica];
+            if (held is null || held.GetValueOrDefault(replica) != prefix)
+            {
+                Open(ref w, field, implied, ref open);
+                WriteDot(ref w, 1, new Dot(replica, prefix));
+            }
         }
         if (_cloud.Count > 0)
         {
@@ -168,7 +197,24 @@ public sealed class CausalContext
             cloud.Sort();
             foreach (var dot in cloud)
             {
-                WriteDot(ref w, 2, dot);
+                if (implied is null || !implied.Contains(dot))
+                {
+                    Open(ref w, field, implied, ref open);
+                    WriteDot(ref w, 2, dot);
+                }
+            }
+        }
+        if (open)
+        {
+            w.WriteEndObject();
+        }
+
+        static void Open(ref Writer w, uint field, HashSet<Dot>? implied, ref bool open)
+        {
+            if (implied is not null && !open)
+            {
+                w.WriteStartObject(field);
+                open = true;
             }
         }
     }

@@ -4,22 +4,26 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Crdt;
 
 /// <summary>
-/// The versioned wire format of CRDT states and deltas (format version 2): one byte of format
+/// The versioned wire format of CRDT states and deltas (format version 3): one byte of format
 /// version and flags, one byte of type tag, then the body's tagged fields closed by an end-of-object
 /// marker (three bytes of envelope in all). Within one value a replica id is written once and
 /// referred to by its index afterwards; a delta may leave its origin's id out entirely (flag 0x40:
 /// replica #0 is the origin, which the reader must be given, as replication and the journal know it).
+/// A causal context leaves out the dots its entries carry (each entry's own, and the earlier dot of
+/// the same replica it replaced, as a difference in the entry), so the delta of an update writes no
+/// context; an ORMap writes each key once with its dots and value; counters write replica and count
+/// as flat field pairs.
 /// Body fields are tagged, so a later writer may add fields older readers skip, except fields holding
 /// replica ids (skipping one would shift the references after it): those need a new format version.
-/// Input that is truncated, has trailing bytes, is of another type or format version (version 1,
-/// the nested envelope of earlier builds, included), or is semantically impossible (a dot with
-/// counter 0, a key twice, a reference to an unknown replica) throws <see cref="SerializationException"/>
-/// naming the reason.
+/// Input that is truncated, has trailing bytes, is of another type or format version (versions 1
+/// and 2 of earlier builds included), or is semantically impossible (a dot with counter 0, a key
+/// twice, a reference to an unknown replica, a count without its replica) throws
+/// <see cref="SerializationException"/> naming the reason.
 /// </summary>
 public static class CrdtSerializer
 {
     /// <summary>The format version written (and the only one read).</summary>
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = 3;
 
     private const byte ImpliedReplicaFlag = 0x40;
     private const byte VersionMask = 0x3F;

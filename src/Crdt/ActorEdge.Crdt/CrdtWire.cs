@@ -101,6 +101,56 @@ internal static class CrdtWire
 
     public static void EndReplicaScope(object? enclosing) => _replicas = (ReplicaTable?)enclosing;
 
+    /// <summary>
+    /// Reads a counter's body: field 1 = a replica, then its counts, field 2 into
+    /// <paramref name="first"/> and field 3 into <paramref name="second"/> (when given), each at
+    /// most once. A replica named twice, a count before any replica, or a replica without a count
+    /// is malformed.
+    /// </summary>
+    public static void ReadCounts(ref Reader r, Dictionary<string, ulong> first, Dictionary<string, ulong>? second)
+    {
+        string? replica = null;
+        var counted = true;
+        while (r.TryReadFieldHeader(out var field, out var wireType))
+        {
+            if (field == 1)
+            {
+                ThrowIfUncounted(replica, counted);
+                replica = ReadReplica(ref r, wireType);
+                if (first.ContainsKey(replica) || second?.ContainsKey(replica) == true)
+                {
+                    throw Duplicate($"the count of {replica}");
+                }
+                counted = false;
+            }
+            else if (field == 2 || (field == 3 && second is not null))
+            {
+                if (replica is null)
+                {
+                    throw new SerializationException("Malformed CRDT data: a count before any replica.");
+                }
+                if (!(field == 2 ? first : second!).TryAdd(replica, ReadUInt64(ref r, wireType)))
+                {
+                    throw Duplicate($"the count of {replica}");
+                }
+                counted = true;
+            }
+            else
+            {
+                r.SkipField(wireType);
+            }
+        }
+        ThrowIfUncounted(replica, counted);
+
+        static void ThrowIfUncounted(string? replica, bool counted)
+        {
+            if (!counted)
+            {
+                throw new SerializationException($"Malformed CRDT data: the counter entry of {replica} has no count.");
+            }
+        }
+    }
+
     public static void WriteNested<T>(ref Writer w, uint field, T value) where T : class, ICrdt<T>
     {
         w.WriteStartObject(field);

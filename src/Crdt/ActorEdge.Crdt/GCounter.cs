@@ -7,6 +7,14 @@ public sealed class GCounter : ICrdt<GCounter>
 {
     private readonly Dictionary<string, ulong> _counts = new(StringComparer.Ordinal);
 
+    /// <summary>A zero counter.</summary>
+    public GCounter() { }
+
+    internal GCounter(Dictionary<string, ulong> counts)
+    {
+        _counts = counts;
+    }
+
     /// <inheritdoc />
     public static byte TypeTag => 1;
 
@@ -64,18 +72,16 @@ public sealed class GCounter : ICrdt<GCounter>
         return copy;
     }
 
-    /// <inheritdoc />
+    /// <summary>Fields, sorted by replica: 1 = a replica, 2 = its count (see <see cref="CrdtWire.ReadCounts"/>).</summary>
     public void WriteBody(ref Writer writer)
     {
         var replicas = new List<string>(_counts.Keys);
         replicas.Sort(StringComparer.Ordinal);
         foreach (var replica in replicas)
         {
-            writer.WriteStartObject(1);
             CrdtWire.WriteReplica(ref writer, 1, replica);
             writer.WriteFieldHeader(2, WireType.VarInt);
             writer.WriteVarUInt64(_counts[replica]);
-            writer.WriteEndObject();
         }
     }
 
@@ -83,30 +89,7 @@ public sealed class GCounter : ICrdt<GCounter>
     public static GCounter ReadBody(ref Reader reader)
     {
         var counter = new GCounter();
-        while (reader.TryReadFieldHeader(out var field, out var wireType))
-        {
-            if (field != 1)
-            {
-                reader.SkipField(wireType);
-                continue;
-            }
-            reader.EnterObject(wireType);
-            string? replica = null;
-            ulong count = 0;
-            while (reader.TryReadFieldHeader(out var inner, out var innerType))
-            {
-                switch (inner)
-                {
-                    case 1: replica = CrdtWire.ReadReplica(ref reader, innerType); break;
-                    case 2: count = CrdtWire.ReadUInt64(ref reader, innerType); break;
-                    default: reader.SkipField(innerType); break;
-                }
-            }
-            if (replica is null || !counter._counts.TryAdd(replica, count))
-            {
-                throw replica is null ? new SerializationException("Malformed CRDT data: a counter entry without a replica.") : CrdtWire.Duplicate($"the count of {replica}");
-            }
-        }
+        CrdtWire.ReadCounts(ref reader, counter._counts, null);
         return counter;
     }
 

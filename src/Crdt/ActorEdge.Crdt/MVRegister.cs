@@ -24,12 +24,12 @@ public sealed class MVRegister<T> : ICrdt<MVRegister<T>>
     public CausalContext Context => _kernel.Context;
 
     /// <summary>Writes <paramref name="value"/> on behalf of <paramref name="replica"/>, replacing the values seen; returns the delta.</summary>
-    public MVRegister<T> Write(string replica, T value) => new() { _kernel = _kernel.Add(replica, value, static _ => true) };
+    public MVRegister<T> Write(string replica, T value) => new() { _kernel = _kernel.Add(replica, value, static (_, _) => true) };
 
     /// <summary>Removes the values seen; returns the delta.</summary>
     public MVRegister<T> Clear()
     {
-        var delta = _kernel.Remove(static _ => true);
+        var delta = _kernel.Remove(static (_, _) => true);
         _kernel.Merge(delta);
         return new MVRegister<T> { _kernel = delta };
     }

@@ -8,9 +8,19 @@ namespace ActorEdge.Crdt;
 /// key. Values join per key.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A remove hides the key but does not reset its value: a key updated again after a remove shows
 /// the joined value of all updates, as a counter map would expect ("remove then increment"
 /// resumes the count). Remove and re-create with a fresh key when a reset is needed.
+/// </para>
+/// <para>
+/// An update replaces only its own replica's earlier dot of the key, so a key holds at most one dot
+/// per replica that updated it since the last remove, and an update's delta names no other replica.
+/// A remove removes the dots it has seen. Under causal delivery this is the same presence as
+/// replacing every dot seen; when deltas overtake each other across origins, a remove removes only
+/// the additions whose dots reached it (an earlier addition it knew only through a later update
+/// survives it).
+/// </para>
 /// </remarks>
 /// <typeparam name="TKey">The key type: it needs a codec and value equality.</typeparam>
 /// <typeparam name="TValue">The CRDT held per key.</typeparam>
@@ -74,7 +84,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
         }
         var valueDelta = mutate(value);
         var comparer = EqualityComparer<TKey>.Default;
-        var delta = new ORMap<TKey, TValue> { _keys = _keys.Add(replica, key, k => comparer.Equals(k, key)) };
+        var delta = new ORMap<TKey, TValue> { _keys = _keys.Add(replica, key, (d, k) => d.Replica == replica && comparer.Equals(k, key)) };
         delta._values[key] = valueDelta;
         return delta;
     }
@@ -83,7 +93,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     public ORMap<TKey, TValue> Remove(TKey key)
     {
         var comparer = EqualityComparer<TKey>.Default;
-        var delta = _keys.Remove(k => comparer.Equals(k, key));
+        var delta = _keys.Remove((_, k) => comparer.Equals(k, key));
         _keys.Merge(delta);
         return new ORMap<TKey, TValue> { _keys = delta };
     }
@@ -116,33 +126,43 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
         return copy;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Fields: 1 = the causal context without the dots the keys imply (see <see cref="DotKernel{T}.ImpliedDots"/>;
+    /// left out when nothing remains), 2 = a key, sorted by key encoding: 1 = the key, its dots
+    /// (<see cref="DotKernel.WriteDot"/> from field 2, sorted), 5 = its value. A removed key keeps
+    /// its value and has no dots.
+    /// </summary>
     public void WriteBody(ref Writer writer)
     {
-        writer.WriteStartObject(1);
-        _keys.WriteBody(ref writer);
-        writer.WriteEndObject();
-        // A value whose key is in the key set refers to the key's entry (its index in dot order) instead of repeating the key.
-        var entryOf = new Dictionary<TKey, int>();
-        var dots = new List<Dot>(_keys.Entries.Keys);
-        dots.Sort();
-        for (var i = 0; i < dots.Count; i++)
+        var (replaced, implied) = _keys.ImpliedDots();
+        _keys.Context.WriteBodyBeyond(ref writer, 1, implied);
+        var dotsOf = new Dictionary<TKey, List<Dot>>();
+        foreach (var (dot, key) in _keys.Entries)
         {
-            entryOf.TryAdd(_keys.Entries[dots[i]], i);
+            if (!dotsOf.TryGetValue(key, out var dots))
+            {
+                dotsOf[key] = dots = [];
+            }
+            dots.Add(dot);
         }
-        foreach (var (key, value) in ElementBytes<TKey>.SortBy(_values, static e => e.Key))
+        var keys = new HashSet<TKey>(_values.Keys);
+        keys.UnionWith(dotsOf.Keys);
+        foreach (var key in ElementBytes<TKey>.SortBy(keys, static k => k))
         {
             writer.WriteStartObject(2);
-            if (entryOf.TryGetValue(key, out var entry))
+            Codec<TKey>.Instance.Write(ref writer, 1, key);
+            if (dotsOf.TryGetValue(key, out var dots))
             {
-                writer.WriteFieldHeader(3, WireType.VarInt);
-                writer.WriteVarUInt32((uint)entry);
+                dots.Sort();
+                foreach (var dot in dots)
+                {
+                    DotKernel.WriteDot(ref writer, 2, dot, replaced.GetValueOrDefault(dot));
+                }
             }
-            else
+            if (_values.TryGetValue(key, out var value))
             {
-                Codec<TKey>.Instance.Write(ref writer, 1, key);
+                CrdtWire.WriteNested(ref writer, 5, value);
             }
-            CrdtWire.WriteNested(ref writer, 2, value);
             writer.WriteEndObject();
         }
     }
@@ -151,62 +171,25 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     public static ORMap<TKey, TValue> ReadBody(ref Reader reader)
     {
         var map = new ORMap<TKey, TValue>();
-        List<Dot>? dots = null;
+        CausalContext? context = null;
+        var written = new List<(Dot Dot, ulong Replaced)>();
+        var seen = new HashSet<TKey>();
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
             switch (field)
             {
                 case 1:
-                    if (dots is not null)
-                    {
-                        throw CrdtWire.Duplicate("the key set");
-                    }
-                    reader.EnterObject(wireType);
-                    map._keys = DotKernel<TKey>.ReadBody(ref reader);
-                    dots = new List<Dot>(map._keys.Entries.Keys);
-                    dots.Sort();
+                    context = DotKernel.ReadContext(ref reader, wireType, context);
                     break;
                 case 2:
-                {
-                    reader.EnterObject(wireType);
-                    var hasKey = false;
-                    TKey key = default!;
-                    TValue? value = null;
-                    while (reader.TryReadFieldHeader(out var inner, out var innerType))
-                    {
-                        switch (inner)
-                        {
-                            case 1 when !hasKey: key = Codec<TKey>.Instance.Read(ref reader, innerType); hasKey = true; break;
-                            case 3 when !hasKey:
-                            {
-                                CrdtWire.Expect(innerType, WireType.VarInt);
-                                var entry = reader.ReadVarUInt64();
-                                key = dots is not null && entry < (ulong)dots.Count
-                                    ? map._keys.Entries[dots[(int)entry]]
-                                    : throw new SerializationException($"Malformed CRDT data: a map value refers to key entry {entry}, which the key set before it does not have.");
-                                hasKey = true;
-                                break;
-                            }
-                            case 1 or 3: throw CrdtWire.Duplicate("the key of a map value");
-                            case 2: value = CrdtWire.ReadNested<TValue>(ref reader, innerType); break;
-                            default: reader.SkipField(innerType); break;
-                        }
-                    }
-                    if (!hasKey || key is null || value is null)
-                    {
-                        throw new SerializationException("Malformed CRDT data: a map entry lacks its key or value.");
-                    }
-                    if (!map._values.TryAdd(key, value))
-                    {
-                        throw CrdtWire.Duplicate("a map key");
-                    }
+                    map.ReadKey(ref reader, wireType, written, seen);
                     break;
-                }
                 default:
                     reader.SkipField(wireType);
                     break;
             }
         }
+        map._keys.RestoreContext(context, written);
         return map;
     }
 
@@ -219,5 +202,50 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
             parts.Add($"{key}: {_values.GetValueOrDefault(key)}");
         }
         return "{" + string.Join(", ", parts) + "}";
+    }
+
+    private void ReadKey(ref Reader reader, WireType wireType, List<(Dot Dot, ulong Replaced)> written, HashSet<TKey> seen)
+    {
+        reader.EnterObject(wireType);
+        var first = written.Count;
+        var hasKey = false;
+        TKey key = default!;
+        TValue? value = null;
+        string? replica = null;
+        while (reader.TryReadFieldHeader(out var field, out var fieldType))
+        {
+            if (DotKernel.TryReadDotField(ref reader, field, fieldType, 2, ref replica, written))
+            {
+                continue;
+            }
+            switch (field)
+            {
+                case 1 when !hasKey: key = Codec<TKey>.Instance.Read(ref reader, fieldType); hasKey = true; break;
+                case 5 when value is null: value = CrdtWire.ReadNested<TValue>(ref reader, fieldType); break;
+                case 1: throw CrdtWire.Duplicate("the key of a map entry");
+                case 5: throw CrdtWire.Duplicate("the value of a map key");
+                default: reader.SkipField(fieldType); break;
+            }
+        }
+        DotKernel.EndDotFields(replica);
+        if (!hasKey || key is null || (value is null && written.Count == first))
+        {
+            throw new SerializationException("Malformed CRDT data: a map entry lacks its key, or has neither dots nor a value.");
+        }
+        if (!seen.Add(key))
+        {
+            throw CrdtWire.Duplicate("a map key");
+        }
+        if (value is not null)
+        {
+            _values[key] = value;
+        }
+        for (var i = first; i < written.Count; i++)
+        {
+            if (!_keys.Entries.TryAdd(written[i].Dot, key))
+            {
+                throw CrdtWire.Duplicate($"the dot {written[i].Dot}");
+            }
+        }
     }
 }

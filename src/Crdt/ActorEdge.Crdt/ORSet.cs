@@ -48,14 +48,14 @@ public sealed class ORSet<T> : ICrdt<ORSet<T>>
     public ORSet<T> Add(string replica, T element)
     {
         var comparer = EqualityComparer<T>.Default;
-        return new ORSet<T> { _kernel = _kernel.Add(replica, element, v => comparer.Equals(v, element)) };
+        return new ORSet<T> { _kernel = _kernel.Add(replica, element, (_, v) => comparer.Equals(v, element)) };
     }
 
     /// <summary>Removes <paramref name="element"/> as far as this replica has seen it added; returns the delta.</summary>
     public ORSet<T> Remove(T element)
     {
         var comparer = EqualityComparer<T>.Default;
-        var delta = _kernel.Remove(v => comparer.Equals(v, element));
+        var delta = _kernel.Remove((_, v) => comparer.Equals(v, element));
         _kernel.Merge(delta);
         return new ORSet<T> { _kernel = delta };
     }
@@ -63,7 +63,7 @@ public sealed class ORSet<T> : ICrdt<ORSet<T>>
     /// <summary>Removes every element seen; returns the delta.</summary>
     public ORSet<T> Clear()
     {
-        var delta = _kernel.Remove(static _ => true);
+        var delta = _kernel.Remove(static (_, _) => true);
         _kernel.Merge(delta);
         return new ORSet<T> { _kernel = delta };
     }

@@ -46,35 +46,44 @@ public sealed class PNCounter : ICrdt<PNCounter>
     /// <inheritdoc />
     public PNCounter Clone() => new(_increments.Clone(), _decrements.Clone());
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Fields, sorted by replica: 1 = a replica, 2 = its count of increments, 3 = of decrements
+    /// (each only when that half has the replica; see <see cref="CrdtWire.ReadCounts"/>).
+    /// </summary>
     public void WriteBody(ref Writer writer)
     {
-        // An empty half is left out (read back as empty): a delta changes one half only.
-        if (_increments.Counts.Count > 0)
+        var replicas = new List<string>(_increments.Counts.Keys);
+        foreach (var replica in _decrements.Counts.Keys)
         {
-            CrdtWire.WriteNested(ref writer, 1, _increments);
+            if (!_increments.Counts.ContainsKey(replica))
+            {
+                replicas.Add(replica);
+            }
         }
-        if (_decrements.Counts.Count > 0)
+        replicas.Sort(StringComparer.Ordinal);
+        foreach (var replica in replicas)
         {
-            CrdtWire.WriteNested(ref writer, 2, _decrements);
+            CrdtWire.WriteReplica(ref writer, 1, replica);
+            if (_increments.Counts.TryGetValue(replica, out var up))
+            {
+                writer.WriteFieldHeader(2, WireType.VarInt);
+                writer.WriteVarUInt64(up);
+            }
+            if (_decrements.Counts.TryGetValue(replica, out var down))
+            {
+                writer.WriteFieldHeader(3, WireType.VarInt);
+                writer.WriteVarUInt64(down);
+            }
         }
     }
 
     /// <inheritdoc />
     public static PNCounter ReadBody(ref Reader reader)
     {
-        GCounter? increments = null, decrements = null;
-        while (reader.TryReadFieldHeader(out var field, out var wireType))
-        {
-            switch (field)
-            {
-                case 1 when increments is null: increments = CrdtWire.ReadNested<GCounter>(ref reader, wireType); break;
-                case 2 when decrements is null: decrements = CrdtWire.ReadNested<GCounter>(ref reader, wireType); break;
-                case 1 or 2: throw CrdtWire.Duplicate("a counter half");
-                default: reader.SkipField(wireType); break;
-            }
-        }
-        return new PNCounter(increments ?? new GCounter(), decrements ?? new GCounter());
+        var increments = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var decrements = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        CrdtWire.ReadCounts(ref reader, increments, decrements);
+        return new PNCounter(new GCounter(increments), new GCounter(decrements));
     }
 
     /// <inheritdoc />

@@ -56,6 +56,12 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
     /// <summary>Moves the etcd leader to the member on <paramref name="node"/> if the policy allows.</summary>
     public async Task<LeaderMoveOutcome> MoveToNodeAsync(string node, CancellationToken cancellationToken)
     {
+        // Most asks find the move done (grains migrate in groups): answer those from the nearest
+        // member without queueing behind the one decision in progress.
+        if (await FindMemberAsync(MemberOf(node), cancellationToken).ConfigureAwait(false) is { } member && await LeadsAsync(member, cancellationToken).ConfigureAwait(false))
+        {
+            return LeaderMoveOutcome.AlreadyLeader;
+        }
         await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -76,8 +82,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
             LogWarningNoMember(logger, node, name);
             return LeaderMoveOutcome.NoMember;
         }
-        var status = await client.StatusAsync(null, cancellationToken).ConfigureAwait(false);
-        if (status.Leader == member.Id)
+        if (await LeadsAsync(member, cancellationToken).ConfigureAwait(false))
         {
             return LeaderMoveOutcome.AlreadyLeader;
         }
@@ -112,6 +117,10 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         LogInformationMoved(logger, name, node);
         return LeaderMoveOutcome.Moved;
     }
+
+    /// <summary>Whether <paramref name="member"/> leads, as this node's member (<see cref="EtcdStorageOptions.LocalMember"/>) sees it.</summary>
+    private async Task<bool> LeadsAsync(EtcdMember member, CancellationToken cancellationToken) =>
+        (await client.StatusAsync(options.LocalMember ?? client.Endpoints[0], cancellationToken).ConfigureAwait(false)).Leader == member.Id;
 
     internal static bool TryParseClaim(string value, out string member, out DateTimeOffset at)
     {

@@ -44,6 +44,31 @@ public sealed class CrdtReplicationTests
     }
 
     [Fact]
+    public async Task LargeDeltas_AreSentInBatchesOfAtMostMaxBatchBytes_AndAllArrive()
+    {
+        await using var kit = await StartAsync(2, o => o.MaxBatchBytes = 250_000);
+        var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var silo in kit.Cluster.Silos)
+        {
+            Replicator(silo).AntiEntropyPaused = true;
+        }
+        Replicator(writer).DeltaLinksPaused = true;
+        var grains = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToArray();
+        foreach (var grain in grains)
+        {
+            // A 100 000-byte state: each delta is a little larger, so two fit in 250 000 bytes and three do not.
+            await Storage(writer).WriteStateAsync("s", grain, new GrainState<byte[]>(new byte[100_000]), ct);
+        }
+        var batches = Replicator(writer).Stats.DeltaBatchesSent;
+
+        Replicator(writer).DeltaLinksPaused = false;
+
+        await WaitUntilAsync(() => grains.All(g => !Storage(reader).GetVersion("s", g).Context.IsEmpty), "the reader to hold all ten states");
+        Assert.Equal(5, Replicator(writer).Stats.DeltaBatchesSent - batches);
+    }
+
+    [Fact]
     public async Task PartitionHeals_EverySiloConvergesToTheSameSetAndEtag()
     {
         await using var kit = await StartAsync(3);

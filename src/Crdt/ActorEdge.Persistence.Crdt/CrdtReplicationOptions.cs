@@ -38,6 +38,14 @@ public sealed class CrdtReplicationOptions
     public int MaxBatchSize { get; set; } = 256;
 
     /// <summary>
+    /// The most delta bytes sent in one request (a request always carries at least one delta).
+    /// Replication shares the silo-to-silo connections with grain calls and migration hand-overs,
+    /// which wait behind a request on the wire: with large states, a batch of <see cref="MaxBatchSize"/>
+    /// deltas could hold them up for a long time. <value>Default 1 MiB.</value>
+    /// </summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// The journal is replaced by a snapshot of the replicas (temporary file, fsync, rename) when it
     /// grows past this size and past twice the last snapshot, while running and at start, so it stays
     /// within max(this, 2 × live state) plus one group commit. <value>Default 64 MiB.</value>
@@ -79,6 +87,10 @@ internal sealed class CrdtReplicationOptionsValidator : IValidateOptions<CrdtRep
     public ValidateOptionsResult Validate(string? name, CrdtReplicationOptions options)
     {
         var failures = new List<string>();
+        if (options.MaxBatchBytes <= 0)
+        {
+            failures.Add("CrdtReplicationOptions.MaxBatchBytes must be positive.");
+        }
         if (options.SendInterval <= TimeSpan.Zero)
         {
             failures.Add("CrdtReplicationOptions.SendInterval must be positive.");

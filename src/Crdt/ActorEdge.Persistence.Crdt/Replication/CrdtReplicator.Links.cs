@@ -203,8 +203,19 @@ internal sealed partial class CrdtReplicator
                 }
                 else
                 {
+                    var start = (int)(acked + 1 - _logStart);
                     var count = (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked);
-                    batch = _log.GetRange((int)(acked + 1 - _logStart), count);
+                    var bytes = _log[start].Delta.Length;
+                    for (var taken = 1; taken < count; taken++)
+                    {
+                        bytes += _log[start + taken].Delta.Length;
+                        if (bytes > _options.MaxBatchBytes)
+                        {
+                            count = taken;
+                            break;
+                        }
+                    }
+                    batch = _log.GetRange(start, count);
                 }
             }
         }

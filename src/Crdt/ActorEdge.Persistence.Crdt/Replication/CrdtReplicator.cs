@@ -343,7 +343,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
 /// <summary>Counters of one replicator (tests and benchmarks read them; the Meter has the same data).</summary>
 internal sealed class ReplicationStats
 {
-    private long _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys, _droppedKeys;
+    private long _deltaBatches, _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys, _droppedKeys;
 
     /// <summary>Cleared keys dropped by key GC.</summary>
     public long DroppedKeys => Interlocked.Read(ref _droppedKeys);
@@ -359,6 +359,9 @@ internal sealed class ReplicationStats
     public long DeltaBytes => Interlocked.Read(ref _deltaBytes);
 
     public long DeltaBytesSent => Interlocked.Read(ref _deltaBytesSent);
+
+    /// <summary>Requests that carried deltas to a peer, answered or not.</summary>
+    public long DeltaBatchesSent => Interlocked.Read(ref _deltaBatches);
 
     public long FullBytesSent => Interlocked.Read(ref _fullBytesSent);
 
@@ -383,7 +386,7 @@ internal sealed class ReplicationStats
     {
         switch (kind)
         {
-            case "delta": Interlocked.Add(ref _deltaBytesSent, bytes); break;
+            case "delta": Interlocked.Add(ref _deltaBytesSent, bytes); Interlocked.Increment(ref _deltaBatches); break;
             case "full": Interlocked.Add(ref _fullBytesSent, bytes); Interlocked.Increment(ref _fullSyncs); break;
             default: Interlocked.Add(ref _digestBytesSent, bytes); break;
         }

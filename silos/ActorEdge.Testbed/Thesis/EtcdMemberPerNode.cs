@@ -46,9 +46,19 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
         var members = new List<EtcdMemberProcess>();
         var links = new List<DelayingProxy>();
         var link = new LinkProfile(TimeSpan.FromMilliseconds(interNodeMs), bytesPerSecond);
+        // The members' ports stay reserved until the members start: the proxies below bind ports
+        // of their own, which must not be the ones chosen here (that race failed a run).
+        var reserved = new List<TcpListener>();
+        int Reserve()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            reserved.Add(listener);
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
         for (var i = 0; i < nodes; i++)
         {
-            var (client, peer) = (FreePort(), FreePort());
+            var (client, peer) = (Reserve(), Reserve());
             members.Add(new EtcdMemberProcess(binary, $"node-{i + 1}", Path.Combine(root, $"m{i}"), client, peer));
             links.Add(new DelayingProxy(new IPEndPoint(IPAddress.Loopback, peer), link, link).Start());
         }
@@ -79,6 +89,10 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
                 "--quota-backend-bytes", (8L << 30).ToString(CultureInfo.InvariantCulture), "--max-request-bytes", (16 << 20).ToString(CultureInfo.InvariantCulture),
                 "--logger", "zap", "--log-level", "error", "--log-outputs", "stderr",
             ];
+        }
+        foreach (var listener in reserved)
+        {
+            listener.Stop();
         }
         foreach (var member in members)
         {
@@ -165,12 +179,6 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 internal static class EtcdClientOptionsExtensions

@@ -49,6 +49,10 @@ public sealed class CrdtReplicationTests
         await using var kit = await StartAsync(2, o => o.MaxBatchBytes = 250_000);
         var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var ct = TestContext.Current.CancellationToken;
+        // Bootstrap first: a reader that bootstraps after the writes would take the states whole, not as deltas.
+        await WaitUntilAsync(
+            () => kit.Cluster.Silos.All(s => Replicator(s).Peers.Count == 1 && Replicator(s).Bootstrapped),
+            "the silos replicate with each other, bootstrapped");
         foreach (var silo in kit.Cluster.Silos)
         {
             Replicator(silo).AntiEntropyPaused = true;
@@ -60,11 +64,15 @@ public sealed class CrdtReplicationTests
             // A 100 000-byte state: each delta is a little larger, so two fit in 250 000 bytes and three do not.
             await Storage(writer).WriteStateAsync("s", grain, new GrainState<byte[]>(new byte[100_000]), ct);
         }
-        var batches = Replicator(writer).Stats.DeltaBatchesSent;
+        var (batches, fullSyncs) = (Replicator(writer).Stats.DeltaBatchesSent, Replicator(writer).Stats.FullSyncs);
 
         Replicator(writer).DeltaLinksPaused = false;
 
-        await WaitUntilAsync(() => grains.All(g => !Storage(reader).GetVersion("s", g).Context.IsEmpty), "the reader to hold all ten states");
+        await WaitUntilAsync(
+            () => Replicator(reader).DeliveredFrom(Replicator(writer).ReplicaId) == Replicator(writer).LocalSequence,
+            "the reader to have every delta of the writer delivered");
+        Assert.All(grains, g => Assert.False(Storage(reader).GetVersion("s", g).Context.IsEmpty));
+        Assert.Equal(fullSyncs, Replicator(writer).Stats.FullSyncs);
         Assert.Equal(5, Replicator(writer).Stats.DeltaBatchesSent - batches);
     }
 

@@ -84,10 +84,16 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             grainState.RecordExists = false;
             return;
         }
-        var etag = FormatEtag(kv.ModRevision);
+        Decode(key, kv.Value.Span, kv.ModRevision, grainState);
+    }
+
+    /// <summary>Sets <paramref name="grainState"/> from the record stored under <paramref name="key"/> at <paramref name="modRevision"/>.</summary>
+    internal void Decode<TState>(string key, ReadOnlySpan<byte> value, long modRevision, IGrainState<TState> grainState)
+    {
+        var etag = FormatEtag(modRevision);
         try
         {
-            grainState.State = Serializer.Deserialize<TState>(kv.Value.Span);
+            grainState.State = Serializer.Deserialize<TState>(value);
         }
         catch (SerializationException e)
         {

@@ -146,6 +146,31 @@ public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNode
     }
 
     [Fact]
+    public async Task ReadAfterImport_IsTheImportedRecordWithoutAnEtcdRead_AndOnlyOnce()
+    {
+        await using var targetNode = await EtcdCluster.StartAsync(["node-d"]);
+        await using var source = NodeLocal(nodes.NodeA);
+        await using var target = NodeLocal(targetNode, o => o.Client.RequestTimeout = TimeSpan.FromSeconds(1));
+        var state = new GrainState<ConformanceState>(new ConformanceState { Name = "imported", Count = 8 });
+        await source.WriteStateAsync("s", _grain, state);
+        var migration = Migration(state.ETag);
+        await target.ImportAsync(migration, await source.ExportAsync(migration, CancellationToken.None), CancellationToken.None);
+        var stored = long.Parse(JsonDocument.Parse(await targetNode.EtcdctlAsync("get", target.Storage.KeyOf("s", _grain), "-w", "json"))
+            .RootElement.GetProperty("kvs")[0].GetProperty("mod_revision").GetRawText(), CultureInfo.InvariantCulture);
+        await targetNode.Members[0].KillAsync();
+
+        // The target activation's first read: the record just imported, with the revision etcd gave it.
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await target.ReadStateAsync("s", _grain, read);
+        Assert.Equal((true, "imported", 8, stored.ToString(CultureInfo.InvariantCulture)), (read.RecordExists, read.State.Name, read.State.Count, read.ETag));
+
+        // Only once: the next read goes to etcd (down here).
+        var again = new GrainState<ConformanceState>(new ConformanceState());
+        var e = await Assert.ThrowsAsync<EtcdStorageException>(() => target.ReadStateAsync("s", _grain, again));
+        Assert.IsType<EtcdUnavailableException>(e.InnerException);
+    }
+
+    [Fact]
     public async Task Import_BytesThatAreNotAnExport_ThrowsAndStoresNothing()
     {
         await using var target = NodeLocal(nodes.NodeB);

@@ -19,13 +19,13 @@ internal abstract class EtcdMigratingGrainStorage(EtcdGrainStorage storage) : IG
 
     public abstract string ImportComponent { get; }
 
-    public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
+    public virtual Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
         Storage.ReadStateAsync(stateName, grainId, grainState, cancellationToken);
 
-    public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
+    public virtual Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
         Storage.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
 
-    public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
+    public virtual Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default) =>
         Storage.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
 
     public virtual Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using ActorEdge.Etcd;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,36 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
     // Key → the mod revision exported, which CompleteAsync deletes only if it is still the stored one.
     private readonly ConcurrentDictionary<string, long> _exported = new(StringComparer.Ordinal);
 
+    // Key → the record just imported, until the next read takes it: the target activation's first
+    // read, right after the hand-over, decodes it instead of reading it back from etcd. Any other
+    // use of the key through this provider drops it, and it is not used once older than
+    // ImportedReadWindow (a hand-over refused after its import leaves one nobody reads soon).
+    private readonly ConcurrentDictionary<string, (ReadOnlyMemory<byte> Value, long Revision, long At)> _imported = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ImportedReadWindow = TimeSpan.FromSeconds(10);
+
+    public override Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = Storage.KeyOf(stateName, grainId);
+        if (_imported.TryRemove(key, out var imported) && Stopwatch.GetElapsedTime(imported.At) < ImportedReadWindow)
+        {
+            Storage.Decode(key, imported.Value.Span, imported.Revision, grainState);
+            return Task.CompletedTask;
+        }
+        return base.ReadStateAsync(stateName, grainId, grainState, cancellationToken);
+    }
+
+    public override Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        _imported.TryRemove(Storage.KeyOf(stateName, grainId), out _);
+        return base.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
+    }
+
+    public override Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        _imported.TryRemove(Storage.KeyOf(stateName, grainId), out _);
+        return base.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
+    }
+
     public override bool TransfersRecord => true;
 
     public override string ExportComponent => "flush";
@@ -48,6 +79,7 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
     {
         ArgumentNullException.ThrowIfNull(migration);
         var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        _imported.TryRemove(key, out _);
         EtcdKeyValue? kv;
         try
         {
@@ -75,6 +107,7 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
     {
         ArgumentNullException.ThrowIfNull(migration);
         var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        _imported.TryRemove(key, out _);
         if (exported.IsEmpty)
         {
             // The grain moves here without a record (never written, or cleared): a leftover copy here
@@ -105,6 +138,7 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
                 $"etcd grain storage '{Storage.Name}' cannot import '{key}' (revision {sourceRevision} at {migration.Source}) into the etcd of this node ({Storage.Client.WriteEndpoint}): {e.Message} The hand-over is refused; the source keeps the record.",
                 e);
         }
+        _imported[key] = (exported[HeaderBytes..], put.Revision, Stopwatch.GetTimestamp());
         LogDebugImported(logger, key, sourceRevision, put.Revision);
     }
 
@@ -112,6 +146,7 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
     {
         ArgumentNullException.ThrowIfNull(migration);
         var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        _imported.TryRemove(key, out _);
         if (!_exported.TryRemove(key, out var revision))
         {
             // Exported by an earlier run of this silo: the activation's ETag is the best knowledge left.

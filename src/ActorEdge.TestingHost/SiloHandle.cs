@@ -40,6 +40,9 @@ public sealed class SiloHandle
     /// <summary>How many requests wait in this silo's activation of <paramref name="grainId"/> (0 without one); a snapshot, for polling.</summary>
     public int WaitingRequests(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out var activation) ? activation!.WaitingRequests : 0;
 
+    /// <summary>Whether this silo's activation of <paramref name="grainId"/> was asked to migrate and has not ended it; a snapshot, for polling.</summary>
+    public bool MigrationPending(GrainId grainId) => Runtime.Catalog.TryGetActivation(grainId, out var activation) && activation!.MigrationPending;
+
     /// <summary>The silos this silo considers active: its membership view as last refreshed (nothing is read here).</summary>
     public IReadOnlyList<SiloAddress> ActiveMembers => [.. Runtime.Membership.Snapshot.Active.Select(e => e.Address)];
 

@@ -15,8 +15,8 @@ internal sealed partial class ActivationData
     /// <summary>A migration whose target the storage providers prepare while the grain still serves.</summary>
     private PendingMigration? _preparing;
 
-    /// <summary>The target of the hand-over in flight, while requests that arrive follow it there at once.</summary>
-    private SiloAddress? _handingOverTo;
+    /// <summary>The target of the hand-over in flight and the connection it went on, while requests that arrive follow it there at once.</summary>
+    private (SiloAddress Target, Connection Connection)? _handingOverTo;
 
     /// <summary>Asks the activation to migrate once idle (any thread); completes when it has moved, or why it did not.</summary>
     public Task<MigrationOutcome> MigrateAsync(SiloAddress? target, MigrationTrigger trigger)
@@ -62,6 +62,8 @@ internal sealed partial class ActivationData
             var (activation, registered) = ((ActivationData, GrainAddress?))state!;
             activation.State = ActivationState.Invalid;
             activation._runtime.Catalog.Remove(activation);
+            // A drain may have asked it to move on meanwhile: that request ends here, or the drain waits forever.
+            activation.EndPendingMigration(MigrationOutcome.NotActive);
             while (activation._waiting.TryDequeue(out var item))
             {
                 if (item is not Message message)
@@ -147,8 +149,7 @@ internal sealed partial class ActivationData
         {
             return false;
         }
-        // The target is fixed now: it is the one prepared.
-        request.Target = target;
+        request.PreparedTarget = target;
         _preparing = request;
         _ = FinishPreparingAsync(request, preparing);
         return true;
@@ -157,19 +158,31 @@ internal sealed partial class ActivationData
     private async Task FinishPreparingAsync(PendingMigration request, List<Task> preparing)
     {
         var start = _runtime.TimeProvider.GetTimestamp();
+        var all = Task.WhenAll(preparing);
         try
         {
-            await Task.WhenAll(preparing).WaitAsync(_runtime.Migration.Options.HandOverTimeout, _runtime.TimeProvider).ConfigureAwait(true);
+            await all.WaitAsync(_runtime.Migration.Options.HandOverTimeout, _runtime.TimeProvider).ConfigureAwait(true);
         }
         catch (Exception e) when (State == ActivationState.Valid)
         {
-            LogWarningPrepareFailed(_runtime.Logger, GrainId, request.Target, e);
+            LogWarningPrepareFailed(_runtime.Logger, GrainId, request.PreparedTarget, e);
         }
         catch (Exception)
         {
-            // Deactivated meanwhile (which cancels the preparation): the request ends below.
+            // Deactivated meanwhile (which cancels the preparation and ended the request).
+        }
+        if (!all.IsCompleted)
+        {
+            // Past the budget the migration goes on without it; whatever the preparation ends with is observed.
+            _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         Record(ClassInfo.GrainType, PendingMigration.TagOf(request.Trigger), "prepare", _runtime.TimeProvider.GetElapsedTime(start));
+        if (!ReferenceEquals(_preparing, request))
+        {
+            // Ended while preparing (deactivated, failed, abandoned): EndPendingMigration answered it.
+            return;
+        }
         _preparing = null;
         if (State != ActivationState.Valid || _deactivateWhenIdle)
         {
@@ -179,10 +192,12 @@ internal sealed partial class ActivationData
         BeginMigration(request);
     }
 
+    /// <summary>The activation stops serving here: the migration asked of it, decided or still preparing, ends with <paramref name="outcome"/>.</summary>
     private void EndPendingMigration(MigrationOutcome outcome)
     {
-        var pending = _migration;
+        var pending = _migration ?? _preparing;
         _migration = null;
+        _preparing = null;
         pending?.Complete(outcome);
     }
 
@@ -190,7 +205,10 @@ internal sealed partial class ActivationData
     {
         var migration = _migration!;
         var time = _runtime.TimeProvider;
-        var target = ChooseMigrationTarget(migration.Target);
+        // The prepared silo, unless a joined request named another; placement again if it has left.
+        var target = migration is { Target: null, PreparedTarget: { } prepared }
+            ? ChooseMigrationTarget(prepared) ?? ChooseMigrationTarget(null)
+            : ChooseMigrationTarget(migration.Target);
         if (target is null)
         {
             _migration = null;
@@ -259,8 +277,10 @@ internal sealed partial class ActivationData
             step = time.GetTimestamp();
             try
             {
+                // Taken before the hand-over is sent: if it is open, the hand-over goes on it (or it has closed).
+                var connection = _runtime.MessageCenter.OpenConnectionTo(target);
                 var handOver = _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger);
-                FollowHandOver(target, handOver);
+                FollowHandOver(target, connection, handOver);
                 (moved, import, directory) = await handOver.ConfigureAwait(true);
             }
             catch (Exception e)
@@ -327,28 +347,28 @@ internal sealed partial class ActivationData
     /// readdresses them through the directory, which still names this activation. A request that a
     /// migration has moved before is not sent on again (it may be coming back from a target that
     /// refused): it waits here for the answer, and so does everything behind it, to keep the order.
-    /// Only an open connection keeps the order, so without one everything waits.
+    /// Only the connection the hand-over went on keeps the order: requests follow on it alone, and
+    /// once it refuses one (closed), that one and everything after it wait here.
     /// </summary>
-    private void FollowHandOver(SiloAddress target, Task handOver)
+    private void FollowHandOver(SiloAddress target, Connection? connection, Task handOver)
     {
-        if (handOver.IsCompleted || !_runtime.MessageCenter.IsConnectedTo(target))
+        if (handOver.IsCompleted || connection is null)
         {
             return;
         }
         while (_waiting.TryPeek(out var item))
         {
-            if (item is Message { Flags: var flags } && (flags & MessageFlags.HeldByMigration) != 0)
+            if (item is Message { Flags: var flags } message)
             {
-                return;
+                if ((flags & MessageFlags.HeldByMigration) != 0 || !_runtime.Router.TryFollowHandOver(message, target, connection))
+                {
+                    return;
+                }
             }
-            _waiting.Dequeue();
             // A queued timer tick is dropped, as when the activation leaves (timers do not migrate).
-            if (item is Message message)
-            {
-                _runtime.Router.ForwardMigrated(message, target);
-            }
+            _waiting.Dequeue();
         }
-        _handingOverTo = target;
+        _handingOverTo = (target, connection);
     }
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>

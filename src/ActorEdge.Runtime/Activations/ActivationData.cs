@@ -225,6 +225,9 @@ internal sealed partial class ActivationData : IGrainContext
     /// <summary>The requests and ticks waiting for a turn (an unsynchronized read from any thread: a snapshot, for tests and diagnostics).</summary>
     internal int WaitingRequests => _waiting.Count;
 
+    /// <summary>Whether a migration was asked of this activation and has not ended (tests poll it; read from any thread).</summary>
+    internal bool MigrationPending => (Volatile.Read(ref _migration) ?? Volatile.Read(ref _preparing)) is not null;
+
     public override string ToString() => $"[Activation {GrainId} on {_runtime.Local.Address}]";
 
     private void OnReceive(Message message)
@@ -247,8 +250,8 @@ internal sealed partial class ActivationData : IGrainContext
             case ActivationState.Valid when (message.Flags & MessageFlags.AlwaysInterleave) != 0 && _migration is null:
                 StartRequest(message);
                 return;
-            case ActivationState.Migrating when _handingOverTo is { } target && (message.Flags & MessageFlags.HeldByMigration) == 0:
-                _runtime.Router.ForwardMigrated(message, target);
+            case ActivationState.Migrating when _handingOverTo is { } handOver && (message.Flags & MessageFlags.HeldByMigration) == 0
+                && _runtime.Router.TryFollowHandOver(message, handOver.Target, handOver.Connection):
                 return;
             default:
                 if (State == ActivationState.Migrating)

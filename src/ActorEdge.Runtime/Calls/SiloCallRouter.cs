@@ -127,6 +127,26 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     }
 
     /// <summary>
+    /// <see cref="ForwardMigrated"/> on <paramref name="connection"/> only, behind the hand-over queued
+    /// on it; false, with the request unchanged, when that connection has closed.
+    /// </summary>
+    public bool TryFollowHandOver(Message request, SiloAddress target, Connection connection)
+    {
+        var (flags, silo) = (request.Flags, request.TargetSilo);
+        request.Flags |= MessageFlags.HeldByMigration;
+        request.TargetSilo = target;
+        if (!connection.Send(request))
+        {
+            (request.Flags, request.TargetSilo) = (flags, silo);
+            return false;
+        }
+        ActorEdgeInstruments.MessagesForwarded.Add(1);
+        ActorEdgeInstruments.MessagesSent.Add(1);
+        NotifySender(request, target);
+        return true;
+    }
+
+    /// <summary>
     /// Tells the caller where its forwarded request went: its directory cache is corrected, and its
     /// pending call now depends on <paramref name="target"/>, not on this silo (whose death must not
     /// fail a call that runs elsewhere).

@@ -72,9 +72,12 @@ internal sealed partial class MessageCenter(SiloRuntime runtime, MessagingOption
         _ = SendSlowAsync(message, target);
     }
 
-    /// <summary>Whether messages to <paramref name="silo"/> go out at once on an open connection, in the order they are sent.</summary>
-    public bool IsConnectedTo(SiloAddress silo) =>
-        _outbound.TryGetValue(silo, out var pending) && pending.IsCompletedSuccessfully;
+    /// <summary>
+    /// The open connection on which <see cref="Send"/> puts messages to <paramref name="silo"/> at
+    /// once, in the order they are sent; null while there is none (a message then waits for one).
+    /// </summary>
+    public Connection? OpenConnectionTo(SiloAddress silo) =>
+        _outbound.TryGetValue(silo, out var pending) && pending.IsCompletedSuccessfully ? pending.Result : null;
 
     /// <summary>Closes the connection to a silo that died.</summary>
     public void Disconnect(SiloAddress silo)

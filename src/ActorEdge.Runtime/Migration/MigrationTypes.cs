@@ -27,7 +27,11 @@ internal sealed class PendingMigration(SiloAddress? target, MigrationTrigger tri
 {
     private List<TaskCompletionSource<MigrationOutcome>>? _followers;
 
-    public SiloAddress? Target { get; set; } = target;
+    /// <summary>The target asked for (null: placement chooses), the later explicit one when requests joined.</summary>
+    public SiloAddress? Target { get; private set; } = target;
+
+    /// <summary>The silo the storage providers prepared, which a request without a target goes to while it is active.</summary>
+    public SiloAddress? PreparedTarget { get; set; }
 
     public MigrationTrigger Trigger { get; } = trigger;
 

@@ -66,8 +66,8 @@ public sealed partial class EtcdClient
     /// etcd answers MoveLeader only on its heartbeat tick (it re-checks its view of the leader every
     /// <c>--heartbeat-interval</c>, 100 ms by default), typically 100–200 ms after the new leader was
     /// elected in a few round trips. The same condition (the old leader names the transferee as leader)
-    /// is polled here every few milliseconds instead, and the call returns as soon as it holds; a
-    /// failure of the MoveLeader call itself still surfaces.
+    /// is polled here instead (after 2, 4, 8 ms, then every 16 ms), and the call returns as soon as it
+    /// holds; a failure of the MoveLeader call itself still surfaces.
     /// </remarks>
     public async Task MoveLeaderAsync(ulong targetMemberId, CancellationToken cancellationToken = default)
     {
@@ -91,9 +91,11 @@ public sealed partial class EtcdClient
         // Only the leader accepts MoveLeader: find it from any member's status.
         var statusTask = StatusAsync(null, cancellationToken);
         var membersTask = MemberListAsync(cancellationToken);
-        var status = await statusTask.ConfigureAwait(false);
+        // Both awaited together: a failure of one does not leave the other's unobserved.
+        await Task.WhenAll(statusTask, membersTask).ConfigureAwait(false);
+        var status = statusTask.Result;
         GrpcChannel? leader = null;
-        foreach (var member in await membersTask.ConfigureAwait(false))
+        foreach (var member in membersTask.Result)
         {
             if (member.Id == status.Leader)
             {
@@ -110,33 +112,49 @@ public sealed partial class EtcdClient
         }
         var move = CallAsync(MoveLeaderPath, new MoveLeaderRequest { TargetID = targetMemberId }, MoveLeaderResponse.Parser, CallKind.IdempotentWrite, cancellationToken, leader);
         _leader = null;
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (!move.IsCompleted)
+        try
         {
-            await Task.WhenAny(move, Task.Delay(pause, TimeProvider, cancellationToken)).ConfigureAwait(false);
-            if (move.IsCompleted)
+            // An election takes a few round trips: look early, then back off (2, 4, 8, then every 16 ms).
+            var pause = TimeSpan.FromMilliseconds(2);
+            while (!move.IsCompleted)
             {
-                break;
+                await Task.WhenAny(move, Task.Delay(pause, TimeProvider, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (move.IsCompleted)
+                {
+                    break;
+                }
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxLeaderPollPause.Ticks));
+                EtcdStatus view;
+                try
+                {
+                    view = await StatusAsync(leader.Address, cancellationToken).ConfigureAwait(false);
+                }
+                catch (EtcdException)
+                {
+                    // The old leader may be busy stepping down: the MoveLeader call decides.
+                    continue;
+                }
+                if (view.Leader == targetMemberId)
+                {
+                    // Done; the MoveLeader call still completes on etcd's tick, and nobody waits for it.
+                    Observe(move);
+                    return;
+                }
             }
-            EtcdStatus view;
-            try
-            {
-                view = await StatusAsync(leader.Address, cancellationToken).ConfigureAwait(false);
-            }
-            catch (EtcdException)
-            {
-                // The old leader may be busy stepping down: the MoveLeader call decides.
-                continue;
-            }
-            if (view.Leader == targetMemberId)
-            {
-                // Done; the MoveLeader call still completes on etcd's tick: observe its outcome, nobody waits for it.
-                _ = move.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                return;
-            }
+        }
+        catch
+        {
+            Observe(move);
+            throw;
         }
         await move.ConfigureAwait(false);
     }
+
+    private static readonly TimeSpan MaxLeaderPollPause = TimeSpan.FromMilliseconds(16);
+
+    private static void Observe(Task task) =>
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The alarms raised in the cluster (NOSPACE when the database reached its quota).</summary>
     public async Task<IReadOnlyList<EtcdAlarm>> AlarmsAsync(CancellationToken cancellationToken = default)

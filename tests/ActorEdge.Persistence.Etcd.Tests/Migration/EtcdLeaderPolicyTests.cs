@@ -86,6 +86,26 @@ public sealed class EtcdLeaderPolicyTests(ThreeNodeEtcdFixture etcd) : IClassFix
         Assert.Null(await n0.Storage.Client.GetValueAsync(n0.LeaderPolicy.ClaimKey));
     }
 
+    [Fact]
+    public async Task MoveToNode_LocalMemberDoesNotAnswer_AnotherMemberDecidesAndTheLeaderMoves()
+    {
+        // This node's member is down (nothing listens on its endpoint): the policy asks the others.
+        var down = new Uri("http://127.0.0.1:1");
+        await using var n1 = etcd.Replicated(_prefix, "n1", o =>
+        {
+            o.LeaderMoveCooldown = TimeSpan.FromSeconds(10);
+            o.Client.Endpoints.Insert(0, down);
+            o.LocalMember = down;
+        }, _time);
+        await Reset("n0");
+
+        var moved = await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None);
+        var again = await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None);
+
+        Assert.Equal((LeaderMoveOutcome.Moved, LeaderMoveOutcome.AlreadyLeader), (moved, again));
+        Assert.Equal("n1", await etcd.LeaderAsync());
+    }
+
     [Theory]
     [InlineData("n1 1763787600000", true, "n1", 1763787600000L)]
     [InlineData("edge node 7 -5", true, "edge node 7", -5L)]

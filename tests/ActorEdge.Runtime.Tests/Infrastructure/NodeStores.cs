@@ -53,6 +53,9 @@ internal sealed class NodeStore(int silo) : IGrainStorage, IGrainStorageMigratio
     /// <summary>When set, preparations (on this silo as the source) wait for it; one that faults fails the preparation.</summary>
     public TaskCompletionSource? PrepareGate { get; set; }
 
+    /// <summary>When set, preparations wait for <see cref="PrepareGate"/> even when cancelled (a provider that ignores its token).</summary>
+    public bool PrepareIgnoresCancellation { get; set; }
+
     /// <summary>The preparations asked of this store (as the source), with their target.</summary>
     public ConcurrentQueue<SiloAddress> Prepared { get; } = new();
 
@@ -63,7 +66,7 @@ internal sealed class NodeStore(int silo) : IGrainStorage, IGrainStorageMigratio
         Prepared.Enqueue(migration.Target);
         if (PrepareGate is { } gate)
         {
-            await gate.Task.WaitAsync(cancellationToken);
+            await (PrepareIgnoresCancellation ? gate.Task : gate.Task.WaitAsync(cancellationToken));
         }
     }
 

@@ -222,6 +222,62 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
+    public async Task MigrateAsync_GrainDeactivatesWhilePreparing_RequestEndsAtOnceEvenIfThePreparationIgnoresCancellation()
+    {
+        // A budget far beyond the wait bound: the request must end with the deactivation, not with the budget.
+        var (cluster, stores) = await StartAsync(2, b => b.ConfigureSilos(s => s.Services.Configure<MigrationOptions>(o => o.HandOverTimeout = TimeSpan.FromMinutes(10))));
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(0).PrepareGate = gate;
+        stores.For(0).PrepareIgnoresCancellation = true;
+        var exports = stores.Exports;
+
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.UntilAsync(() => !stores.For(0).Prepared.IsEmpty, "the source's store to prepare the target");
+        await grain.Deactivate();
+
+        Assert.False(await Wait.For(migrating, "the migration request to end with the deactivation"));
+        gate.SetException(new InvalidOperationException("the preparation ends late, and fails"));
+        Assert.Equal(exports, stores.Exports);
+        // Nothing moved: the next call activates the grain again (wherever placement puts it) with its state.
+        Assert.Equal(2, await grain.Call("c", 2));
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
+    public async Task StopSiloAsync_WhileAGrainRehydratesThereAndItsImportFails_DrainEndsAndTheGrainStaysWithItsState()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(1).ImportGate = gate;
+
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        // The target stops gracefully while the grain rehydrates there: its drain asks that activation to move on.
+        var target = cluster.Silos[1];
+        var stopping = cluster.StopSiloAsync(target);
+        await Wait.UntilAsync(() => target.MigrationPending(id), "the drain to ask the rehydrating activation to migrate");
+
+        // The import fails: the rehydration is cancelled, which ends the drain's request too.
+        gate.SetException(new InvalidOperationException("the target's store refuses the record"));
+        await Assert.ThrowsAsync<GrainException>(() => migrating);
+        await Wait.For(stopping, "the target silo to finish stopping");
+        Assert.Equal(2, await grain.Call("c", 2));
+        Assert.Equal(cluster.Silos[0].Address.ToString(), await grain.Where());
+        Assert.Equal([0], stores.Holders(id));
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
     public async Task MigrateAsync_CallArrivingDuringTheHandOver_FollowsItToTheTargetAtOnceAndRunsThereOnce()
     {
         var (cluster, stores) = await StartAsync(2);

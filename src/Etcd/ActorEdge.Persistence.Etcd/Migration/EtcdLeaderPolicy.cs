@@ -118,9 +118,22 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         return LeaderMoveOutcome.Moved;
     }
 
-    /// <summary>Whether <paramref name="member"/> leads, as this node's member (<see cref="EtcdStorageOptions.LocalMember"/>) sees it.</summary>
-    private async Task<bool> LeadsAsync(EtcdMember member, CancellationToken cancellationToken) =>
-        (await client.StatusAsync(options.LocalMember ?? client.Endpoints[0], cancellationToken).ConfigureAwait(false)).Leader == member.Id;
+    /// <summary>
+    /// Whether <paramref name="member"/> leads, as this node's member (<see cref="EtcdStorageOptions.LocalMember"/>)
+    /// sees it, or, when that member does not answer, as any member does.
+    /// </summary>
+    private async Task<bool> LeadsAsync(EtcdMember member, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.StatusAsync(options.LocalMember ?? client.Endpoints[0], cancellationToken).ConfigureAwait(false)).Leader == member.Id;
+        }
+        catch (EtcdException)
+        {
+            // This node's member is down or cut off: the rest of the cluster still decides.
+        }
+        return (await client.StatusAsync(null, cancellationToken).ConfigureAwait(false)).Leader == member.Id;
+    }
 
     internal static bool TryParseClaim(string value, out string member, out DateTimeOffset at)
     {

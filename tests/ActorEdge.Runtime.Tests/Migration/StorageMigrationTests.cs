@@ -249,6 +249,38 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
+    public async Task StopSiloAsync_DrainPreparedATargetThatLeavesMeanwhile_GrainMovesToAnotherSiloWithItsState()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
+        var id = Clusters.IdOf(grain);
+        Assert.Equal(1, await grain.Call("c", 1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(0).PrepareGate = gate;
+        var (leaving, silos) = (cluster.Silos[0], cluster.Silos.ToArray());
+
+        // The drain of silo 0 has placement choose a target, which its store prepares...
+        var draining = cluster.StopSiloAsync(leaving);
+        await Wait.UntilAsync(() => !stores.For(0).Prepared.IsEmpty, "the source's store to prepare the drain's target");
+        var prepared = silos.Single(s => s.Address.Equals(stores.For(0).Prepared.Single()));
+        var other = silos.Single(s => s != leaving && s != prepared);
+        // ...and that target leaves before the hand-over.
+        await cluster.StopSiloAsync(prepared);
+        await Wait.UntilAsync(() => !leaving.ActiveMembers.Contains(prepared.Address), "the draining silo to see the prepared target gone");
+
+        gate.SetResult();
+        await Wait.For(draining, "the drain to end");
+        // Placement chose again: the grain moved, with its state, instead of being dropped.
+        Assert.Equal(other.Address.ToString(), await grain.Where());
+        Assert.Equal(2, await grain.Call("c", 2));
+        Assert.Equal(new[] { 1, 2 }, await grain.Received("c"));
+        Assert.Equal([other.Index], stores.Holders(id));
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
     public async Task StopSiloAsync_WhileAGrainRehydratesThereAndItsImportFails_DrainEndsAndTheGrainStaysWithItsState()
     {
         var (cluster, stores) = await StartAsync(2);

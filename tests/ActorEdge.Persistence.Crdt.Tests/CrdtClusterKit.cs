@@ -22,13 +22,17 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
     /// <summary>Journal folder of each silo index (set before the silo starts; null for none).</summary>
     public Dictionary<int, string> JournalOf { get; } = [];
 
-    public static async Task<CrdtClusterKit> StartAsync(int silos, Action<CrdtReplicationOptions>? configure = null, Func<int, bool>? withJournal = null, Action<CrdtStorageOptions>? storage = null)
+    public static async Task<CrdtClusterKit> StartAsync(int silos, Action<CrdtReplicationOptions>? configure = null, Func<int, bool>? withJournal = null, Action<CrdtStorageOptions>? storage = null, Action<MessagingOptions>? messaging = null)
     {
         CrdtClusterKit? kit = null;
         var builder = new TestClusterBuilder(silos);
         builder.Options.ConnectClient = false;
         builder.ConfigureSilos((silo, index) =>
         {
+            if (messaging is not null)
+            {
+                silo.Configure(messaging);
+            }
             silo.AddCrdtGrainStorage("crdt", (CrdtStorageOptions o) => storage?.Invoke(o));
             silo.ConfigureCrdtReplication(o =>
             {

@@ -1,4 +1,5 @@
 using ActorEdge.Crdt;
+using ActorEdge.Hosting;
 using ActorEdge.Persistence.Crdt.Replication;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +44,21 @@ public sealed class CrdtReplicationOptions
     /// which wait behind a request on the wire: with large states, a batch of <see cref="MaxBatchSize"/>
     /// deltas could hold them up for a long time. <value>Default 1 MiB.</value>
     /// </summary>
+    /// <remarks>
+    /// Must be at most <see cref="MessagingOptions.MaxMessageSize"/> minus <see cref="TransportHeadroomBytes"/>
+    /// (checked at start): a larger frame makes the peer close the connection. At send time a batch is
+    /// also cut so that its encoding (deltas with their keys and numbers) stays within that limit.
+    /// </remarks>
     public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The bytes of <see cref="MessagingOptions.MaxMessageSize"/> that replication leaves for the
+    /// message frame (length prefix, header with silo addresses, ids and trace context): the payload
+    /// of a replication request or response is at most MaxMessageSize minus this. A local update whose
+    /// delta does not fit is refused; a full sync, a bootstrap or an anti-entropy repair larger than that
+    /// is sent in several requests of whole states. <value>16 KiB.</value>
+    /// </summary>
+    public const int TransportHeadroomBytes = 16 * 1024;
 
     /// <summary>
     /// The journal is replaced by a snapshot of the replicas (temporary file, fsync, rename) when it
@@ -82,14 +97,22 @@ public sealed class CrdtReplicationOptions
     }
 }
 
-internal sealed class CrdtReplicationOptionsValidator : IValidateOptions<CrdtReplicationOptions>
+internal sealed class CrdtReplicationOptionsValidator(IOptions<MessagingOptions> messaging) : IValidateOptions<CrdtReplicationOptions>
 {
     public ValidateOptionsResult Validate(string? name, CrdtReplicationOptions options)
     {
         var failures = new List<string>();
+        var maxMessageSize = messaging.Value.MaxMessageSize;
+        var payloadLimit = (long)maxMessageSize - CrdtReplicationOptions.TransportHeadroomBytes;
         if (options.MaxBatchBytes <= 0)
         {
             failures.Add("CrdtReplicationOptions.MaxBatchBytes must be positive.");
+        }
+        else if (options.MaxBatchBytes > payloadLimit)
+        {
+            failures.Add(payloadLimit <= 0
+                ? $"MessagingOptions.MaxMessageSize ({maxMessageSize} bytes) leaves no room for CRDT replication: it must be larger than {CrdtReplicationOptions.TransportHeadroomBytes} bytes (CrdtReplicationOptions.TransportHeadroomBytes) plus CrdtReplicationOptions.MaxBatchBytes."
+                : $"CrdtReplicationOptions.MaxBatchBytes ({options.MaxBatchBytes} bytes) must be at most {payloadLimit} bytes: MessagingOptions.MaxMessageSize ({maxMessageSize}) minus {CrdtReplicationOptions.TransportHeadroomBytes} bytes of headroom for the message frame; a larger batch would not fit in one message and the peer would close the connection.");
         }
         if (options.SendInterval <= TimeSpan.Zero)
         {

@@ -163,6 +163,7 @@ internal sealed partial class CrdtReplicator
                 }
                 // The peer may not have seen the key numbers of the failed request: start a new session.
                 link.ResetSession();
+                Stats.RecordSendFailure();
                 LogDebugSendFailed(_logger, link.Silo, e.Message);
                 more = false;
             }
@@ -205,11 +206,17 @@ internal sealed partial class CrdtReplicator
                 {
                     var start = (int)(acked + 1 - _logStart);
                     var count = (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked);
-                    var bytes = _log[start].Delta.Length;
+                    // Long sums: MaxBatchBytes may be near int.MaxValue. The first delta always goes (a larger
+                    // one was refused when written); the batch's encoding stays within the transport's limit.
+                    var budget = RecordBudget;
+                    long bytes = _log[start].Delta.Length;
+                    var wire = DeltaWireBound(_log[start]);
                     for (var taken = 1; taken < count; taken++)
                     {
-                        bytes += _log[start + taken].Delta.Length;
-                        if (bytes > _options.MaxBatchBytes)
+                        var next = _log[start + taken];
+                        bytes += next.Delta.Length;
+                        wire += DeltaWireBound(next);
+                        if (bytes > _options.MaxBatchBytes || wire > budget)
                         {
                             count = taken;
                             break;
@@ -273,21 +280,35 @@ internal sealed partial class CrdtReplicator
         }
     }
 
+    /// <summary>
+    /// Sends every state to the peer, in requests of whole states each within the transport's limit.
+    /// Only the last carries the sequence number the states cover: the peer merges earlier pages as they
+    /// come (joins, harmless alone) but marks this replica delivered only with the last; a sync cut short
+    /// is started over.
+    /// </summary>
     private async Task SendFullSyncAsync(PeerLink link, CancellationToken cancellationToken)
     {
         var (states, _, upTo) = SnapshotAll();
         await WaitDurableAsync(upTo).ConfigureAwait(false);
-        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        var pages = PageStates(states, 2, RecordBudget);
+        LogInformationFullSync(_logger, ReplicaId, link.Silo, states.Count, pages.Count);
+        byte[] response = [];
+        for (var i = 0; i < pages.Count; i++)
         {
-            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
-            foreach (var state in states)
+            var page = pages[i];
+            var last = i == pages.Count - 1;
+            var payload = ReplicationCodec.Encode((ref Writer w) =>
             {
-                ReplicationCodec.WriteState(ref w, 2, state);
-            }
-            ReplicationCodec.WriteUInt64(ref w, 3, upTo);
-        });
-        LogInformationFullSync(_logger, ReplicaId, link.Silo, states.Count);
-        var response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
+                ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+                WritePieces(ref w, page);
+                if (last)
+                {
+                    ReplicationCodec.WriteUInt64(ref w, 3, upTo);
+                }
+            });
+            Stats.RecordFullSyncRequest();
+            response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
+        }
         var (delivered, _) = ReadDelivered(response);
         lock (_gate)
         {
@@ -381,15 +402,19 @@ internal sealed partial class CrdtReplicator
             upTo = _localSequence;
         }
         await WaitDurableAsync(upTo).ConfigureAwait(false);
-        var pushPayload = ReplicationCodec.Encode((ref Writer w) =>
+        foreach (var page in PageStates(push, 2, RecordBudget, SkipOversizedState))
         {
-            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
-            foreach (var state in push)
+            if (page.Count == 0)
             {
-                ReplicationCodec.WriteState(ref w, 2, state);
+                continue;
             }
-        });
-        await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
+            var pushPayload = ReplicationCodec.Encode((ref Writer w) =>
+            {
+                ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+                WritePieces(ref w, page);
+            });
+            await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -493,7 +518,12 @@ internal sealed partial class CrdtReplicator
         await Task.WhenAll(peers.Select(p => TryAntiEntropyAsync(p, _stopping.Token))).ConfigureAwait(false);
     }
 
-    /// <summary>Takes the state of the first neighbour that answers, with its delivered table (so deltas continue from there).</summary>
+    /// <summary>
+    /// Takes the state of the first neighbour that answers, with its delivered table (so deltas continue
+    /// from there). The states come in pages (each within the transport's limit, keys in ordinal order,
+    /// the next asked for after the last key of the previous); the delivered table comes with the first
+    /// page, so it covers no more than any page holds, and is applied only once every page is merged.
+    /// </summary>
     private async Task<bool> BootstrapAsync(List<SiloAddress> peers, CancellationToken cancellationToken)
     {
         if (peers.Count == 0)
@@ -502,30 +532,49 @@ internal sealed partial class CrdtReplicator
         }
         foreach (var peer in peers)
         {
-            byte[] response;
+            var delivered = new List<(string Replica, ulong Sequence)>();
+            var keys = 0;
             try
             {
-                var request = ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteString(ref w, 1, ReplicaId));
-                response = await SendAsync(peer, ReplicationCodec.MethodBootstrap, request, "digest", cancellationToken).ConfigureAwait(false);
+                string? after = null;
+                do
+                {
+                    var cursor = after;
+                    var request = ReplicationCodec.Encode((ref Writer w) =>
+                    {
+                        ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+                        if (cursor is not null)
+                        {
+                            ReplicationCodec.WriteString(ref w, 2, cursor);
+                        }
+                    });
+                    var response = await SendAsync(peer, ReplicationCodec.MethodBootstrap, request, "digest", cancellationToken).ConfigureAwait(false);
+                    Stats.RecordBootstrapRequest();
+                    var states = new List<StateRecord>();
+                    after = null;
+                    var reader = new Reader(response);
+                    while (reader.TryReadFieldHeader(out var field, out var wireType))
+                    {
+                        switch (field)
+                        {
+                            case 2: states.Add(ReplicationCodec.ReadState(ref reader, wireType)); break;
+                            case 3 when cursor is null: delivered.Add(ReplicationCodec.ReadDelivered(ref reader, wireType)); break;
+                            case 4: after = ReplicationCodec.ReadString(ref reader, wireType); break;
+                            default: reader.SkipField(wireType); break;
+                        }
+                    }
+                    keys += states.Count;
+                    await JournalAsync(MergeStates(states)).ConfigureAwait(false);
+                }
+                while (after is not null);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Pages merged so far are joins and stay; the delivered table is not taken from a bootstrap cut short.
                 LogDebugSendFailed(_logger, peer, e.Message);
                 continue;
             }
-            var states = new List<StateRecord>();
-            var delivered = new List<(string Replica, ulong Sequence)>();
-            var reader = new Reader(response);
-            while (reader.TryReadFieldHeader(out var field, out var wireType))
-            {
-                switch (field)
-                {
-                    case 2: states.Add(ReplicationCodec.ReadState(ref reader, wireType)); break;
-                    case 3: delivered.Add(ReplicationCodec.ReadDelivered(ref reader, wireType)); break;
-                    default: reader.SkipField(wireType); break;
-                }
-            }
-            var journal = MergeStates(states);
+            var journal = new List<byte[]>();
             lock (_gate)
             {
                 foreach (var (replica, sequence) in delivered)
@@ -541,8 +590,8 @@ internal sealed partial class CrdtReplicator
                 }
             }
             await JournalAsync(journal).ConfigureAwait(false);
-            Stats.RecordBootstrap(states.Count);
-            LogInformationBootstrapped(_logger, ReplicaId, peer, states.Count);
+            Stats.RecordBootstrap(keys);
+            LogInformationBootstrapped(_logger, ReplicaId, peer, keys);
             return true;
         }
         return false;

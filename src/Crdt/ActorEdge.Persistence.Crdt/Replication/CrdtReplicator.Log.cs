@@ -16,8 +16,11 @@ internal sealed partial class CrdtReplicator
     [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} stopped replicating with {Silo}")]
     private static partial void LogInformationPeerRemoved(ILogger logger, string replica, SiloAddress silo);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} sends its full state ({Keys} keys) to {Silo}: the deltas it lacks are no longer logged")]
-    private static partial void LogInformationFullSync(ILogger logger, string replica, SiloAddress silo, int keys);
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} sends its full state ({Keys} keys, {Requests} requests) to {Silo}: the deltas it lacks are no longer logged")]
+    private static partial void LogInformationFullSync(ILogger logger, string replica, SiloAddress silo, int keys, int requests);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT state {Key} is {Bytes} bytes encoded, more than the {Limit} bytes a replication message can carry: anti-entropy skips it")]
+    private static partial void LogWarningStateTooLarge(ILogger logger, string key, int bytes, long limit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CRDT replica {Replica} bootstrapped {Keys} keys from {Silo}")]
     private static partial void LogInformationBootstrapped(ILogger logger, string replica, SiloAddress silo, int keys);

@@ -1,3 +1,4 @@
+using System.Text;
 using ActorEdge.Crdt;
 using ActorEdge.Serialization;
 
@@ -23,7 +24,7 @@ internal sealed partial class CrdtReplicator
             ReplicationCodec.MethodFullSync => await ReceiveFullSyncAsync(payload).ConfigureAwait(false),
             ReplicationCodec.MethodDigest => await AnswerDigestAsync(sender, payload).ConfigureAwait(false),
             ReplicationCodec.MethodPushStates => await ReceiveStatesAsync(payload).ConfigureAwait(false),
-            ReplicationCodec.MethodBootstrap => await AnswerBootstrapAsync().ConfigureAwait(false),
+            ReplicationCodec.MethodBootstrap => await AnswerBootstrapAsync(payload).ConfigureAwait(false),
             _ => throw new CrdtStorageException($"Unknown CRDT replication method {method}."),
         };
     }
@@ -142,10 +143,15 @@ internal sealed partial class CrdtReplicator
         return EncodeDelivered(delivered);
     }
 
+    /// <summary>
+    /// A page of an origin's full state (field 2, whole states). Only the last page carries the
+    /// sequence number the states cover (field 3): the origin is marked delivered up to it then, and
+    /// not before, since earlier pages hold only some of the states.
+    /// </summary>
     private async Task<ReadOnlyMemory<byte>> ReceiveFullSyncAsync(ReadOnlyMemory<byte> payload)
     {
         string? origin = null;
-        ulong sequence = 0;
+        ulong? sequence = null;
         var states = new List<StateRecord>();
         var reader = new Reader(payload.Span);
         while (reader.TryReadFieldHeader(out var field, out var wireType))
@@ -166,13 +172,16 @@ internal sealed partial class CrdtReplicator
         ulong delivered;
         lock (_gate)
         {
-            // The origin's state at 'sequence' holds every delta it made up to there.
-            MarkDeliveredLocked(origin, sequence);
+            if (sequence is { } upTo)
+            {
+                // The origin's state at 'upTo' holds every delta it made up to there.
+                MarkDeliveredLocked(origin, upTo);
+            }
             delivered = _delivered.GetValueOrDefault(origin);
         }
-        if (_journal is not null)
+        if (_journal is not null && sequence is { } covered)
         {
-            journal.Add(EncodeJournalDelivered(origin, sequence));
+            journal.Add(EncodeJournalDelivered(origin, covered));
         }
         await JournalAsync(journal).ConfigureAwait(false);
         return EncodeDelivered(delivered);
@@ -211,7 +220,10 @@ internal sealed partial class CrdtReplicator
             digest[key ?? throw new SerializationException("A digest entry lacks its key.")] = version ?? new CausalContext();
         }
 
-        var theirs = new List<StateRecord>();
+        // The answer stays within the transport's limit: states past it are repaired in later rounds
+        // (the peer's next digest lists the ones it got), and so are wanted keys past it.
+        var budget = RecordBudget;
+        var theirs = new List<byte[]>();
         var wanted = new List<string>();
         ulong upTo;
         lock (_gate)
@@ -220,16 +232,28 @@ internal sealed partial class CrdtReplicator
             {
                 if (digest.TryGetValue(key, out var version) ? !version.Includes(entry.Version) : !onlyListed)
                 {
-                    theirs.Add(new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
+                    var state = new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode());
+                    var encoded = EncodeState(1, state);
+                    if (encoded.Length > RecordBudget)
+                    {
+                        SkipOversizedState(state, encoded.Length);
+                    }
+                    else if (encoded.Length <= budget)
+                    {
+                        theirs.Add(encoded);
+                        budget -= encoded.Length;
+                    }
                 }
             }
             foreach (var (key, version) in digest)
             {
                 NotePeerVersionLocked(sender, key, version);
                 var known = KnownVersionLocked(key);
-                if (known is null ? !version.IsEmpty : !known.Includes(version))
+                var size = Encoding.UTF8.GetMaxByteCount(key.Length) + RecordOverheadBytes;
+                if ((known is null ? !version.IsEmpty : !known.Includes(version)) && size <= budget)
                 {
                     wanted.Add(key);
+                    budget -= size;
                 }
             }
             upTo = _localSequence;
@@ -237,10 +261,7 @@ internal sealed partial class CrdtReplicator
         await WaitDurableAsync(upTo).ConfigureAwait(false);
         return ReplicationCodec.Encode((ref Writer w) =>
         {
-            foreach (var state in theirs)
-            {
-                ReplicationCodec.WriteState(ref w, 1, state);
-            }
+            WritePieces(ref w, theirs);
             foreach (var key in wanted)
             {
                 ReplicationCodec.WriteString(ref w, 2, key);
@@ -267,19 +288,84 @@ internal sealed partial class CrdtReplicator
         return ReadOnlyMemory<byte>.Empty;
     }
 
-    private async Task<ReadOnlyMemory<byte>> AnswerBootstrapAsync()
+    /// <summary>
+    /// A page of this replica's states for a bootstrapping silo: the keys after the request's cursor
+    /// (field 2; none on the first page) in ordinal order, whole, as many as fit in one message
+    /// (field 2), the delivered table on the first page only (field 3), and the key to continue after
+    /// when more remain (field 4).
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> AnswerBootstrapAsync(ReadOnlyMemory<byte> payload)
     {
-        var (states, delivered, upTo) = SnapshotAll();
+        string? after = null;
+        var reader = new Reader(payload.Span);
+        while (reader.TryReadFieldHeader(out var field, out var wireType))
+        {
+            if (field == 2)
+            {
+                after = ReplicationCodec.ReadString(ref reader, wireType);
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+        var page = new List<byte[]>();
+        byte[] delivered = [];
+        string? next = null;
+        ulong upTo;
+        lock (_gate)
+        {
+            var keys = new List<string>();
+            foreach (var key in _entries.Keys)
+            {
+                if (after is null || string.CompareOrdinal(key, after) > 0)
+                {
+                    keys.Add(key);
+                }
+            }
+            keys.Sort(StringComparer.Ordinal);
+            if (after is null)
+            {
+                delivered = ReplicationCodec.Encode((ref Writer w) =>
+                {
+                    foreach (var (origin, sequence) in _delivered)
+                    {
+                        ReplicationCodec.WriteDelivered(ref w, 3, origin, sequence);
+                    }
+                    ReplicationCodec.WriteDelivered(ref w, 3, ReplicaId, _localSequence);
+                });
+            }
+            var budget = PayloadLimit - (long)delivered.Length - RecordOverheadBytes;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var key = keys[i];
+                var entry = _entries[key];
+                var encoded = EncodeState(2, new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode()));
+                // Room for this key as the continuation key too, should it be the page's last.
+                var room = budget - Encoding.UTF8.GetMaxByteCount(key.Length);
+                if (encoded.Length > room)
+                {
+                    if (i == 0)
+                    {
+                        // Nothing can be sent past it: the bootstrapping silo is told why, and asks again later.
+                        throw StateTooLarge(key, encoded.Length, room);
+                    }
+                    next = keys[i - 1];
+                    break;
+                }
+                page.Add(encoded);
+                budget -= encoded.Length;
+            }
+            upTo = _localSequence;
+        }
         await WaitDurableAsync(upTo).ConfigureAwait(false);
         return ReplicationCodec.Encode((ref Writer w) =>
         {
-            foreach (var state in states)
+            WritePieces(ref w, page);
+            w.WriteRaw(delivered);
+            if (next is not null)
             {
-                ReplicationCodec.WriteState(ref w, 2, state);
-            }
-            foreach (var (origin, sequence) in delivered)
-            {
-                ReplicationCodec.WriteDelivered(ref w, 3, origin, sequence);
+                ReplicationCodec.WriteString(ref w, 4, next);
             }
         });
     }

@@ -1,4 +1,5 @@
 using ActorEdge.Crdt;
+using ActorEdge.Hosting;
 using ActorEdge.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -38,10 +39,11 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     private Task? _maintenance;
     private int _disposed;
 
-    public CrdtReplicator(ISiloMessenger messenger, ILocalSiloDetails silo, IOptions<CrdtReplicationOptions> options, TimeProvider timeProvider, ILogger<CrdtReplicator> logger)
+    public CrdtReplicator(ISiloMessenger messenger, ILocalSiloDetails silo, IOptions<CrdtReplicationOptions> options, IOptions<MessagingOptions> messaging, TimeProvider timeProvider, ILogger<CrdtReplicator> logger)
     {
         _messenger = messenger;
         _options = options.Value;
+        PayloadLimit = Math.Max(0, messaging.Value.MaxMessageSize - CrdtReplicationOptions.TransportHeadroomBytes);
         _timeProvider = timeProvider;
         _logger = logger;
         Clock = new HybridLogicalClock(timeProvider);
@@ -150,7 +152,9 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>
     /// Applies a local update to <paramref name="key"/>: <paramref name="mutate"/> sees the state
     /// and its version, mutates the state and returns the delta (null for no change; throwing
-    /// changes nothing). Completes once the update is durable; returns the new version.
+    /// changes nothing). Completes once the update is durable; returns the new version. A delta
+    /// too large for one replication message is refused with <see cref="CrdtStorageException"/>
+    /// and changes nothing either.
     /// </summary>
     public async Task<CausalContext> UpdateAsync<T>(string key, Func<T, CausalContext, T?> mutate) where T : class, ICrdt<T>
     {
@@ -161,17 +165,31 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         ulong sequence;
         lock (_gate)
         {
+            var existed = _entries.ContainsKey(key);
+            _dropped.TryGetValue(key, out var dropped);
             var entry = GetOrCreate(key, type);
             var crdt = ((ReplicatedValue<T>)entry.Value).Crdt;
+            // Refusing an oversized delta needs the state as it was. Splitting it instead would need every
+            // CRDT type to split its deltas, and full sync sends states whole anyway. A register clones by reference.
+            var before = crdt.Clone();
             var delta = mutate(crdt, entry.Version);
             if (delta is null)
             {
                 return entry.Version.Clone();
             }
+            var bytes = CrdtSerializer.SerializeToArray(delta, ReplicaId);
+            var wall = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            var bound = DeltaWireBound(new DeltaRecord(0, key, type, 0, bytes, wall));
+            if (bound > RecordBudget)
+            {
+                RestoreLocked(key, existed ? entry : null, new ReplicatedValue<T>(type, before), dropped);
+                throw new CrdtStorageException(
+                    $"The update of '{key}' was refused: its delta is {bytes.Length} bytes ({bound} with its key and framing), more than the {RecordBudget} bytes one replication message can carry (MessagingOptions.MaxMessageSize minus {CrdtReplicationOptions.TransportHeadroomBytes} bytes of headroom). The state is unchanged; store less in one state, or raise MessagingOptions.MaxMessageSize on every silo.");
+            }
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
-            var record = new DeltaRecord(sequence, key, type, dot.Counter, CrdtSerializer.SerializeToArray(delta, ReplicaId), _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            var record = new DeltaRecord(sequence, key, type, dot.Counter, bytes, wall);
             _log.Add(record);
             if (_log.Count > _options.DeltaLogCapacity)
             {
@@ -305,6 +323,21 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         return entry;
     }
 
+    /// <summary>Undoes a refused local mutation: the entry gets its value back, or a new entry goes (with the dropped-key marker it replaced).</summary>
+    private void RestoreLocked(string key, ReplicaEntry? existing, IReplicatedValue before, DroppedKey? dropped)
+    {
+        if (existing is null)
+        {
+            _entries.Remove(key);
+            if (dropped is not null)
+            {
+                _dropped[key] = dropped;
+            }
+            return;
+        }
+        _entries[key] = new ReplicaEntry(before, existing.Version) { PeerVersions = existing.PeerVersions };
+    }
+
     private void SignalChangedLocked()
     {
         var changed = _changed;
@@ -343,7 +376,23 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
 /// <summary>Counters of one replicator (tests and benchmarks read them; the Meter has the same data).</summary>
 internal sealed class ReplicationStats
 {
-    private long _deltaBatches, _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys, _droppedKeys;
+    private long _deltaBatches, _updates, _deltaBytes, _deltaBytesSent, _fullBytesSent, _digestBytesSent, _gaps, _fullSyncs, _bootstrappedKeys, _droppedKeys,
+        _fullSyncRequests, _bootstrapRequests, _sendFailures;
+
+    /// <summary>Requests of full syncs (a full sync larger than one message takes several), answered or not.</summary>
+    public long FullSyncRequests => Interlocked.Read(ref _fullSyncRequests);
+
+    /// <summary>Bootstrap requests answered (one per page of states).</summary>
+    public long BootstrapRequests => Interlocked.Read(ref _bootstrapRequests);
+
+    /// <summary>Link exchanges (delta batches, full syncs) that failed: the link then starts a new session.</summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    public void RecordFullSyncRequest() => Interlocked.Increment(ref _fullSyncRequests);
+
+    public void RecordBootstrapRequest() => Interlocked.Increment(ref _bootstrapRequests);
+
+    public void RecordSendFailure() => Interlocked.Increment(ref _sendFailures);
 
     /// <summary>Cleared keys dropped by key GC.</summary>
     public long DroppedKeys => Interlocked.Read(ref _droppedKeys);

@@ -114,10 +114,13 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         }
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20)
+    public static Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, seconds);
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {

@@ -30,7 +30,8 @@ public sealed class CrdtGrainStorageMigrationTests
     [Fact]
     public async Task Export_HandsOverTheSourceVersion_ImportWaitsUntilTheTargetHasIt_AndTheETagStaysValid()
     {
-        await using var kit = await StartAsync(3);
+        // The hand-over carries no state here: the target must wait for replication.
+        await using var kit = await StartAsync(3, storage: o => o.HandOverStateBytes = 0);
         var (source, target, third) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1], kit.Cluster.Silos[2]);
         var grain = NewGrain();
         var ct = TestContext.Current.CancellationToken;
@@ -45,8 +46,10 @@ public sealed class CrdtGrainStorageMigrationTests
 
         var exported = await Migration(source).ExportAsync(move, ct);
 
-        Assert.Equal(Storage(source).GetVersion("s", grain).ToBytes(), exported.ToArray());
-        Assert.Equal($"{{{Replicator(source).ReplicaId}:1..2}}", CrdtVersion.FromBytes(exported.Span).ToString());
+        var handOver = CrdtGrainStorage.ReadHandOver(exported.Span);
+        Assert.Equal(Storage(source).GetVersion("s", grain).ToString(), handOver.Version.ToString());
+        Assert.Equal($"{{{Replicator(source).ReplicaId}:1..2}}", handOver.Version.ToString());
+        Assert.Empty(handOver.State);
         var import = Migration(target).ImportAsync(move, exported, ct);
         await Task.Delay(200, ct);
         Assert.False(import.IsCompleted);
@@ -72,9 +75,59 @@ public sealed class CrdtGrainStorageMigrationTests
     }
 
     [Fact]
+    public async Task Import_TargetCutOffFromEveryone_JoinsTheStateTheHandOverCarries_AndNeedsNoReplication()
+    {
+        // A catch-up wait far below what replication could do through cut links: only the carried state can satisfy it.
+        await using var kit = await StartAsync(3, storage: o => o.CatchUpTimeout = TimeSpan.FromMilliseconds(200));
+        var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        kit.Isolate(target);
+        var state = new GrainState<Profile>(new Profile { Name = "v1", Visits = 1 });
+        await Storage(source).WriteStateAsync("s", grain, state, ct);
+        state.State = new Profile { Name = "v2", Visits = 2 };
+        await Storage(source).WriteStateAsync("s", grain, state, ct);
+        var move = Move(grain, source, target, state.ETag);
+
+        var exported = await Migration(source).ExportAsync(move, ct);
+        await Migration(target).ImportAsync(move, exported, ct);
+
+        Assert.Equal((1L, 0UL), (Replicator(source).Stats.HandOverStates, Replicator(target).DeliveredFrom(Replicator(source).ReplicaId)));
+        Assert.Equal(Storage(source).GetVersion("s", grain).ToString(), Storage(target).GetVersion("s", grain).ToString());
+        var read = new GrainState<Profile>(new Profile());
+        await Storage(target).ReadStateAsync("s", grain, read, ct);
+        Assert.Equal(("v2", 2, state.ETag), (read.State.Name, read.State.Visits, read.ETag));
+
+        // The deltas delivered later are already included: they change nothing.
+        kit.HealAll();
+        await WaitUntilAsync(() => Replicator(target).DeliveredFrom(Replicator(source).ReplicaId) == Replicator(source).LocalSequence, "the source's deltas to reach the target");
+        Assert.Equal(Storage(source).GetVersion("s", grain).ToString(), Storage(target).GetVersion("s", grain).ToString());
+        state.State = new Profile { Name = "v3", Visits = 3 };
+        await Storage(target).WriteStateAsync("s", grain, state, ct);
+    }
+
+    [Fact]
+    public async Task Export_ToATargetThatAcknowledgedEveryUpdate_CarriesTheVersionOnly()
+    {
+        await using var kit = await StartAsync(2);
+        var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        await Storage(source).WriteStateAsync("s", grain, new GrainState<Profile>(new Profile { Name = "replicated" }), ct);
+        var move = Move(grain, source, target, null);
+
+        // Once the source has heard that the target delivered its updates, nothing but the version travels.
+        await WaitUntilAsync(async () => CrdtGrainStorage.ReadHandOver((await Migration(source).ExportAsync(move, ct)).Span).State.Length == 0, "the source to learn the target has its updates");
+        var handOver = CrdtGrainStorage.ReadHandOver((await Migration(source).ExportAsync(move, ct)).Span);
+
+        Assert.Equal((0, Storage(source).GetVersion("s", grain).ToString()), (handOver.State.Length, handOver.Version.ToString()));
+        await Migration(target).ImportAsync(move, await Migration(source).ExportAsync(move, ct), ct);
+    }
+
+    [Fact]
     public async Task Import_CatchesUpThroughAThirdSilo_WhenTheDirectLinkIsCut()
     {
-        await using var kit = await StartAsync(3, storage: o => o.CatchUpTimeout = TimeSpan.FromSeconds(20));
+        await using var kit = await StartAsync(3, storage: o => (o.CatchUpTimeout, o.HandOverStateBytes) = (TimeSpan.FromSeconds(20), 0));
         var (source, target, third) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1], kit.Cluster.Silos[2]);
         var grain = NewGrain();
         var ct = TestContext.Current.CancellationToken;
@@ -94,13 +147,13 @@ public sealed class CrdtGrainStorageMigrationTests
         Assert.Equal(15, State<PNCounter>(target, grain).Value.Value);
         // Nothing came over the cut link: the target got the state from the third silo's replica.
         Assert.Equal(0UL, Replicator(target).DeliveredFrom(Replicator(source).ReplicaId));
-        Assert.True(Storage(third).GetVersion("s", grain).Context.Includes(CrdtVersion.FromBytes(exported.Span).Context));
+        Assert.True(Storage(third).GetVersion("s", grain).Context.Includes(CrdtGrainStorage.ReadHandOver(exported.Span).Version));
     }
 
     [Fact]
     public async Task Import_WithTheSourceCutOff_TimesOutAfterCatchUpTimeout_NamingWhatIsMissing()
     {
-        await using var kit = await StartAsync(3, storage: o => o.CatchUpTimeout = TimeSpan.FromMilliseconds(400));
+        await using var kit = await StartAsync(3, storage: o => (o.CatchUpTimeout, o.HandOverStateBytes) = (TimeSpan.FromMilliseconds(400), 0));
         var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var grain = NewGrain();
         var ct = TestContext.Current.CancellationToken;
@@ -132,7 +185,7 @@ public sealed class CrdtGrainStorageMigrationTests
         var ct = TestContext.Current.CancellationToken;
 
         var exported = await Migration(source).ExportAsync(move, ct);
-        Assert.True(CrdtVersion.FromBytes(exported.Span).Context.IsEmpty);
+        Assert.True(CrdtGrainStorage.ReadHandOver(exported.Span).Version.IsEmpty);
         await Migration(target).ImportAsync(move, exported, ct);
         await Migration(target).ImportAsync(move, ReadOnlyMemory<byte>.Empty, ct);
 

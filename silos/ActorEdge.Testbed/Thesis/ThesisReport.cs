@@ -16,6 +16,7 @@ internal sealed record ScenarioSummary(
     double P99AroundMs,
     double P99SteadyMs,
     double P50SteadyMs,
+    IReadOnlyList<double> AddedMs,
     int Failed)
 {
     public const double Window = 0.5;
@@ -60,6 +61,15 @@ internal sealed record ScenarioSummary(
         var aroundTo = r.MigrationEnd + Around;
         var around = ok.Where(o => o.Start >= aroundFrom && o.Start <= aroundTo).Select(o => (o.End - o.Start) * 1000).ToList();
         var steady = ok.Where(o => o.End < aroundFrom).Select(o => (o.End - o.Start) * 1000).ToList();
+
+        // What the migration added to an operation: for each one that overlapped the migration,
+        // its latency minus the steady median of its own loop (a write and a read differ widely).
+        var added = new List<double>();
+        foreach (var loop in ok.GroupBy(o => o.Loop))
+        {
+            var median = Percentile(loop.Where(o => o.End < aroundFrom).Select(o => (o.End - o.Start) * 1000).ToList(), 0.50);
+            added.AddRange(loop.Where(o => o.Start <= r.MigrationEnd && o.End >= r.MigrationStart).Select(o => (o.End - o.Start) * 1000 - median));
+        }
         return new ScenarioSummary(
             r,
             windows,
@@ -72,6 +82,7 @@ internal sealed record ScenarioSummary(
             Percentile(around, 0.99),
             Percentile(steady, 0.99),
             Percentile(steady, 0.50),
+            added,
             r.Operations.Count(o => !o.Ok));
     }
 
@@ -103,17 +114,17 @@ internal static class ThesisReport
     {
         output.WriteLine();
         output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Seconds} s, migration at {options.Seconds * options.MigrateAt:F0} s; keys/s = writes + reads completed)");
-        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | failed ops | thesis |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | added by the migration: n, p99, max | failed ops | thesis |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in runs)
         {
             var r = s.Result;
             output.WriteLine(string.Create(Invariant,
-                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ({s.P50SteadyMs:F0}) ms | {HeldCalls(r.HeldCallsMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
+                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ({s.P50SteadyMs:F0}) ms | {HeldCalls(r.HeldCallsMs)} | {HeldCalls(s.AddedMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
         }
         foreach (var (flavour, reason) in skipped)
         {
-            output.WriteLine($"| {flavour.Name} | skipped: {reason} | | | | | | | | | | {ScenarioSummary.ThesisFigure(flavour)} |");
+            output.WriteLine($"| {flavour.Name} | skipped: {reason} | | | | | | | | | | | {ScenarioSummary.ThesisFigure(flavour)} |");
         }
         output.WriteLine();
         output.WriteLine("Migration components (actoredge.migration.duration, ms: mean / max over the grains)");
@@ -130,7 +141,7 @@ internal static class ThesisReport
         }
     }
 
-    /// <summary>Calls the runtime saw waiting for a migration (actoredge.migration.disruption): count, p99, max.</summary>
+    /// <summary>Count, p99 and max of some latencies (held calls, or what the migration added to operations).</summary>
     private static string HeldCalls(IReadOnlyList<double> held) =>
         held.Count == 0 ? "0" : string.Create(Invariant, $"{held.Count}, {ScenarioSummary.Percentile([.. held], 0.99):F0} ms, {held.Max():F0} ms");
 
@@ -166,11 +177,11 @@ internal static class ThesisReport
             }
         }
         File.WriteAllText(path, csv.ToString());
-        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,p50_steady_ms,held_calls,held_p99_ms,failed_ops\n");
+        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,p50_steady_ms,held_calls,held_p99_ms,added_ops,added_p99_ms,failed_ops\n");
         foreach (var s in runs)
         {
             var r = s.Result;
-            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.P50SteadyMs:F1},{r.HeldCallsMs.Count},{(r.HeldCallsMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. r.HeldCallsMs], 0.99)):F1},{s.Failed}\n"));
+            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.P50SteadyMs:F1},{r.HeldCallsMs.Count},{(r.HeldCallsMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. r.HeldCallsMs], 0.99)):F1},{s.AddedMs.Count},{(s.AddedMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. s.AddedMs], 0.99)):F1},{s.Failed}\n"));
         }
         File.WriteAllText(Path.ChangeExtension(path, ".summary.csv"), summary.ToString());
     }

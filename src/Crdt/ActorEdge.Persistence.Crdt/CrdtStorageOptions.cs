@@ -19,6 +19,14 @@ public sealed class CrdtStorageOptions
     /// Zero reads the local replica only. <value>Default 1 s.</value>
     /// </summary>
     public TimeSpan ReadRepairTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The largest state (encoded bytes) a migration's hand-over carries when the target may not
+    /// have the source's latest updates yet: the target joins it and serves without waiting for
+    /// replication to deliver them. Larger states, and every state when zero, are not carried: the
+    /// target waits (up to <see cref="CatchUpTimeout"/>) for its replica. <value>Default 1 MiB.</value>
+    /// </summary>
+    public int HandOverStateBytes { get; set; } = 1 << 20;
 }
 
 internal sealed class CrdtStorageOptionsValidator : IValidateOptions<CrdtStorageOptions>
@@ -28,5 +36,7 @@ internal sealed class CrdtStorageOptionsValidator : IValidateOptions<CrdtStorage
             ? ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': CatchUpTimeout must be positive.")
             : options.ReadRepairTimeout < TimeSpan.Zero
                 ? ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': ReadRepairTimeout must not be negative.")
-                : ValidateOptionsResult.Success;
+                : options.HandOverStateBytes < 0
+                    ? ValidateOptionsResult.Fail($"CrdtStorageOptions '{name}': HandOverStateBytes must not be negative.")
+                    : ValidateOptionsResult.Success;
 }

@@ -394,6 +394,19 @@ internal sealed class ReplicationStats
 
     public void RecordSendFailure() => Interlocked.Increment(ref _sendFailures);
 
+    private long _handOverStates, _handOverStateBytes;
+
+    /// <summary>States a migration's hand-over carried because the target might lack them.</summary>
+    public long HandOverStates => Interlocked.Read(ref _handOverStates);
+
+    public long HandOverStateBytes => Interlocked.Read(ref _handOverStateBytes);
+
+    public void RecordHandOverState(int bytes)
+    {
+        Interlocked.Increment(ref _handOverStates);
+        Interlocked.Add(ref _handOverStateBytes, bytes);
+    }
+
     /// <summary>Cleared keys dropped by key GC.</summary>
     public long DroppedKeys => Interlocked.Read(ref _droppedKeys);
 

@@ -31,6 +31,9 @@ internal sealed class GrpcChannel : IDisposable
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
+            // A 64 KB window (the default) stalls a 100 KB read for a round trip until the window
+            // update reaches the server; at 10 ms links this halved the thesis benchmark's reads.
+            InitialHttp2StreamWindowSize = 4 << 20,
         };
         if (address.Scheme == Uri.UriSchemeHttps)
         {

@@ -39,6 +39,18 @@ public sealed class StorageMigrationTests
         return grain;
     }
 
+    /// <summary>Activates a Reactive test grain on <paramref name="silo"/> and makes <paramref name="calls"/> numbered calls ("c", 1..calls).</summary>
+    private static async Task<(string Key, IReactiveStrategyGrain Grain, GrainId Id)> ActivateReactiveAsync(TestCluster cluster, SiloHandle silo, int calls)
+    {
+        var key = Clusters.NewKey();
+        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, silo, g => g.Where());
+        for (var i = 1; i <= calls; i++)
+        {
+            Assert.Equal(i, await grain.Call("c", i));
+        }
+        return (key, grain, Clusters.IdOf(grain));
+    }
+
     private static int IndexOf(TestCluster cluster, string address) => cluster.Silos.ToList().FindIndex(s => s.Address.ToString() == address);
 
     [Fact]
@@ -46,11 +58,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
-        Assert.Equal(2, await grain.Call("c", 2));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 2);
         stores.For(1).FailImports = true;
 
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
@@ -71,13 +79,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        for (var i = 1; i <= 4; i++)
-        {
-            Assert.Equal(i, await grain.Call("c", i));
-        }
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
         var target = cluster.Silos[1];
         stores.For(1).ImportGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -106,13 +108,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        for (var i = 1; i <= 5; i++)
-        {
-            Assert.Equal(i, await grain.Call("c", i));
-        }
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 5);
         await grain.Deactivate();
         await Wait.UntilAsync(() => !cluster.Silos[0].HostsActivation(id), "the grain to deactivate");
 
@@ -127,10 +123,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[1], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[1], calls: 1);
         await grain.Deactivate();
         await Wait.UntilAsync(() => !cluster.Silos[1].HostsActivation(id), "the grain to deactivate");
         stores.For(1).FailExports = true;
@@ -187,10 +180,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(0).PrepareGate = gate;
         var exports = stores.Exports;
@@ -227,10 +217,7 @@ public sealed class StorageMigrationTests
         // A budget far beyond the wait bound: the request must end with the deactivation, not with the budget.
         var (cluster, stores) = await StartAsync(2, b => b.ConfigureSilos(s => s.Services.Configure<MigrationOptions>(o => o.HandOverTimeout = TimeSpan.FromMinutes(10))));
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(0).PrepareGate = gate;
         stores.For(0).PrepareIgnoresCancellation = true;
@@ -253,10 +240,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(3);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(0).PrepareGate = gate;
         var (leaving, silos) = (cluster.Silos[0], cluster.Silos.ToArray());
@@ -287,10 +271,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(1).ImportGate = gate;
 
@@ -318,10 +299,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(1).ImportGate = gate;
 
@@ -348,11 +326,7 @@ public sealed class StorageMigrationTests
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
-        var key = Clusters.NewKey();
-        var grain = await ActivateOnAsync<IReactiveStrategyGrain>(cluster.GrainFactory, key, cluster.Silos[0], g => g.Where());
-        var id = Clusters.IdOf(grain);
-        Assert.Equal(1, await grain.Call("c", 1));
-        Assert.Equal(2, await grain.Call("c", 2));
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 2);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stores.For(1).ImportGate = gate;
 

@@ -76,7 +76,9 @@ internal sealed partial class ActivationData
                 }
                 else
                 {
-                    activation._runtime.Router.Reroute(message, "the migration to this silo failed");
+                    // A request that followed the refused hand-over goes back once (it never follows
+                    // again), like the forward that brought it: neither counts against MaxForwardCount.
+                    activation._runtime.Router.Reroute(message, "the migration to this silo failed", counted: (message.Flags & MessageFlags.HeldByMigration) == 0);
                 }
             }
             activation._deactivated.TrySetResult();

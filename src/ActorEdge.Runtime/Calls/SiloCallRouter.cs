@@ -82,10 +82,12 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     /// <summary>
     /// Sends again a request whose activation went away before running it: it is addressed
     /// from scratch (a new activation may be placed). It has not run, so this cannot execute it twice.
+    /// Uncounted (<paramref name="counted"/> false) only where the hop cannot repeat without a new
+    /// migration, so it cannot loop.
     /// </summary>
-    public void Reroute(Message request, string reason)
+    public void Reroute(Message request, string reason, bool counted = true)
     {
-        if (!TryCountForward(request, reason))
+        if (counted && !TryCountForward(request, reason))
         {
             return;
         }

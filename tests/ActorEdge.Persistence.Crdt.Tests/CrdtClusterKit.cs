@@ -94,6 +94,16 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         }
     }
 
+    /// <summary>Restores replication between <paramref name="a"/> and <paramref name="b"/>, both ways.</summary>
+    public void Heal(SiloHandle a, SiloHandle b)
+    {
+        lock (_cut)
+        {
+            _cut.Remove((a.Address, b.Address));
+            _cut.Remove((b.Address, a.Address));
+        }
+    }
+
     /// <summary>Isolates <paramref name="silo"/> from every other silo.</summary>
     public void Isolate(SiloHandle silo)
     {

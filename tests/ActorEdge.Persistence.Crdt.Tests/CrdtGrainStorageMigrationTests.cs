@@ -151,6 +151,61 @@ public sealed class CrdtGrainStorageMigrationTests
     }
 
     [Fact]
+    public async Task Import_KeepsAskingThePeers_AndCatchesUpFromAThirdSiloThatGetsTheUpdatesLater()
+    {
+        await using var kit = await StartAsync(3, storage: o => (o.CatchUpTimeout, o.HandOverStateBytes) = (TimeSpan.FromSeconds(20), 0));
+        var (source, target, third) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1], kit.Cluster.Silos[2]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => Replicator(s).Bootstrapped), "every silo has bootstrapped");
+        foreach (var silo in kit.Cluster.Silos)
+        {
+            Replicator(silo).AntiEntropyPaused = true;
+        }
+        kit.Cut(source, target);
+        kit.Cut(source, third);
+        var counter = State<PNCounter>(source, grain);
+        for (var i = 0; i < 5; i++)
+        {
+            await counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 3));
+        }
+        var move = Move(grain, source, target, null);
+        var exported = await Migration(source).ExportAsync(move, ct);
+        var asked = Replicator(target).Stats.DigestBytesSent;
+
+        // The target asks its peers while none has the updates...
+        var import = Migration(target).ImportAsync(move, exported, ct);
+        await WaitUntilAsync(() => Replicator(target).Stats.DigestBytesSent > asked, "the target to ask its peers");
+        Assert.False(import.IsCompleted);
+        // ...then the third silo gets them (the source's deltas), and the target, which asks again, takes them from it.
+        kit.Heal(source, third);
+        await import.WaitAsync(TimeSpan.FromSeconds(20), ct);
+
+        Assert.Equal(15, State<PNCounter>(target, grain).Value.Value);
+        Assert.Equal(0UL, Replicator(target).DeliveredFrom(Replicator(source).ReplicaId));
+    }
+
+    [Fact]
+    public async Task Export_OfAStateLargerThanAQuarterOfAMessage_CarriesTheVersionOnly()
+    {
+        // A 256 KiB message limit: a 100 000-byte state is more than a quarter of it.
+        await using var kit = await StartAsync(2, o => o.MaxBatchBytes = 200_000, messaging: o => o.MaxMessageSize = 256 * 1024);
+        var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        kit.Isolate(target);
+        await Storage(source).WriteStateAsync("s", grain, new GrainState<byte[]>(new byte[100_000]), ct);
+        await Storage(source).WriteStateAsync("small", grain, new GrainState<byte[]>(new byte[1_000]), ct);
+
+        var large = CrdtGrainStorage.ReadHandOver((await Migration(source).ExportAsync(Move(grain, source, target, null), ct)).Span);
+        var small = CrdtGrainStorage.ReadHandOver((await Migration(source).ExportAsync(new StateMigration(grain, "small", null, source.Address, target.Address, null), ct)).Span);
+
+        Assert.Equal((0, Storage(source).GetVersion("s", grain).ToString()), (large.State.Length, large.Version.ToString()));
+        Assert.InRange(small.State.Length, 1_000, 1_100);
+        Assert.Equal(1L, Replicator(source).Stats.HandOverStates);
+    }
+
+    [Fact]
     public async Task Import_WithTheSourceCutOff_TimesOutAfterCatchUpTimeout_NamingWhatIsMissing()
     {
         await using var kit = await StartAsync(3, storage: o => (o.CatchUpTimeout, o.HandOverStateBytes) = (TimeSpan.FromMilliseconds(400), 0));

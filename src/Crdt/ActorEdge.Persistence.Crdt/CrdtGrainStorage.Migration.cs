@@ -19,12 +19,12 @@ internal sealed partial class CrdtGrainStorage
 
     public string ImportComponent => "catch-up";
 
-    public Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
+    public async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
         // Local updates are durable before they are acknowledged, so the replica's version covers every acknowledged write.
-        var record = replicator.ExportForHandOver(KeyOf(migration.StateName, migration.GrainId), migration.Target, options.HandOverStateBytes);
-        return Task.FromResult<ReadOnlyMemory<byte>>(ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteState(ref w, 1, record)));
+        var record = await replicator.ExportForHandOverAsync(KeyOf(migration.StateName, migration.GrainId), migration.Target, options.HandOverStateBytes).ConfigureAwait(false);
+        return ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteState(ref w, 1, record));
     }
 
     public async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)

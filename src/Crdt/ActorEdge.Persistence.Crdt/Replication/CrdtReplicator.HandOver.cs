@@ -8,7 +8,8 @@ internal sealed partial class CrdtReplicator
     /// <summary>
     /// What a migration hands over for <paramref name="key"/>: its version and, unless
     /// <paramref name="target"/> has acknowledged every local update, the state itself when it
-    /// encodes to at most <paramref name="maxStateBytes"/> (an empty <see cref="StateRecord.State"/> otherwise).
+    /// encodes to at most <paramref name="maxStateBytes"/> and a quarter of the transport's message
+    /// limit (an empty <see cref="StateRecord.State"/> otherwise), once durable here.
     /// </summary>
     /// <remarks>
     /// A grain that writes steadily has its last deltas still in flight when it migrates; the
@@ -16,28 +17,33 @@ internal sealed partial class CrdtReplicator
     /// the hand-over is safe in any order (a CRDT join), and the deltas that arrive later are
     /// already included, so they change nothing.
     /// </remarks>
-    internal StateRecord ExportForHandOver(string key, SiloAddress target, int maxStateBytes)
+    internal async Task<StateRecord> ExportForHandOverAsync(string key, SiloAddress target, int maxStateBytes)
     {
+        StateRecord record;
+        ulong upTo;
         lock (_gate)
         {
+            upTo = _localSequence;
             if (!_entries.TryGetValue(key, out var entry))
             {
                 return new StateRecord(key, string.Empty, new CausalContext(), []);
             }
             var version = entry.Version.Clone();
             var caughtUp = _links.TryGetValue(target, out var link) && link.Acknowledged is { } acked && acked >= _localSequence;
-            if (caughtUp || maxStateBytes <= 0)
-            {
-                return new StateRecord(key, entry.Value.TypeName, version, []);
-            }
-            var state = entry.Value.Encode();
-            if (state.Length > maxStateBytes)
-            {
-                return new StateRecord(key, entry.Value.TypeName, version, []);
-            }
-            Stats.RecordHandOverState(state.Length);
-            return new StateRecord(key, entry.Value.TypeName, version, state);
+            // At most a quarter of a message: the hand-over also carries the grain's in-memory state and its other states.
+            var limit = Math.Min(maxStateBytes, PayloadLimit / 4);
+            var state = caughtUp || limit <= 0 ? [] : entry.Value.Encode();
+            record = new StateRecord(key, entry.Value.TypeName, version, state.Length <= limit ? state : []);
         }
+        if (record.State.Length == 0)
+        {
+            return record;
+        }
+        // As every path that sends states: an update of this replica that a crash could lose must not
+        // leave it, or its dot could be reused for another update after the restart.
+        await WaitDurableAsync(upTo).ConfigureAwait(false);
+        Stats.RecordHandOverState(record.State.Length);
+        return record;
     }
 
     /// <summary>Joins a state carried by a hand-over into the local replica; one without a state changes nothing.</summary>
@@ -52,7 +58,18 @@ internal sealed partial class CrdtReplicator
         {
             return;
         }
-        _ = JournalAsync(MergeStates([record])).ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = JournalQuietlyAsync(record.Key, MergeStates([record]));
+    }
+
+    private async Task JournalQuietlyAsync(string key, List<byte[]> records)
+    {
+        try
+        {
+            await JournalAsync(records).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogWarningHandOverJournalFailed(_logger, key, e);
+        }
     }
 }

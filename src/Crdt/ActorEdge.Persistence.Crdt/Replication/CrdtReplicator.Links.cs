@@ -508,16 +508,6 @@ internal sealed partial class CrdtReplicator
         }
     }
 
-    private async Task RepairFromAllPeersAsync()
-    {
-        List<SiloAddress> peers;
-        lock (_gate)
-        {
-            peers = [.. _links.Keys];
-        }
-        await Task.WhenAll(peers.Select(p => TryAntiEntropyAsync(p, _stopping.Token))).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Takes the state of the first neighbour that answers, with its delivered table (so deltas continue
     /// from there). The states come in pages (each within the transport's limit, keys in ordinal order,

@@ -34,6 +34,12 @@ internal sealed partial class CrdtReplicator
     [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT replication with {Silo} failed: {Reason}")]
     private static partial void LogDebugSendFailed(ILogger logger, SiloAddress silo, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT catch-up: asking the peers for '{Key}' failed: {Reason}")]
+    private static partial void LogDebugRefreshFailed(ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT: journaling the state of '{Key}' carried by a migration hand-over failed (its source still holds it, and redelivers its deltas)")]
+    private static partial void LogWarningHandOverJournalFailed(ILogger logger, string key, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "CRDT replica {Replica} dropped {Keys} cleared keys every peer has seen cleared")]
     private static partial void LogDebugKeysDropped(ILogger logger, string replica, int keys);
 

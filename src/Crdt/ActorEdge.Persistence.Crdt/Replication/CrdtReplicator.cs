@@ -172,7 +172,17 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             // Refusing an oversized delta needs the state as it was. Splitting it instead would need every
             // CRDT type to split its deltas, and full sync sends states whole anyway. A register clones by reference.
             var before = crdt.Clone();
-            var delta = mutate(crdt, entry.Version);
+            T? delta;
+            try
+            {
+                delta = mutate(crdt, entry.Version);
+            }
+            catch
+            {
+                // A mutator that throws (a stale ETag, a bad argument) changes nothing either, not even a new key.
+                RestoreLocked(key, existed ? entry : null, new ReplicatedValue<T>(type, before), dropped);
+                throw;
+            }
             if (delta is null)
             {
                 return entry.Version.Clone();
@@ -265,7 +275,8 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     public async Task WaitForVersionAsync(string key, CausalContext target, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
-        var repairRequested = false;
+        var refresh = Task.CompletedTask;
+        long refreshedAt = 0;
         while (true)
         {
             Task changed;
@@ -277,19 +288,29 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
                 }
                 changed = _changed.Task;
             }
-            if (!repairRequested)
-            {
-                repairRequested = true;
-                _ = RepairFromAllPeersAsync();
-            }
             var remaining = timeout - _timeProvider.GetElapsedTime(started);
+            // Ask every peer for this key at once, and again every anti-entropy interval while it is
+            // missing: a peer that gets it later (from a link that is slow or cut) then supplies it.
+            if (refresh.IsCompleted && (refreshedAt == 0 || _timeProvider.GetElapsedTime(refreshedAt) >= _options.AntiEntropyInterval) && remaining > TimeSpan.Zero)
+            {
+                refreshedAt = _timeProvider.GetTimestamp();
+                refresh = RefreshQuietlyAsync(key, remaining, cancellationToken);
+            }
             try
             {
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw new TimeoutException();
                 }
-                await changed.WaitAsync(remaining, _timeProvider, cancellationToken).ConfigureAwait(false);
+                var wait = remaining < _options.AntiEntropyInterval ? remaining : _options.AntiEntropyInterval;
+                try
+                {
+                    await changed.WaitAsync(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (wait < remaining)
+                {
+                    // Not the deadline: look again, and refresh.
+                }
             }
             catch (TimeoutException)
             {
@@ -302,6 +323,19 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
                 throw new CrdtCatchUpTimeoutException(
                     $"The replica of '{key}' on replica {ReplicaId} did not catch up with version {target} within {timeout}: it has {have} and still misses {missing}. The replicas holding them may be unreachable.");
             }
+        }
+    }
+
+    private async Task RefreshQuietlyAsync(string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(key, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The wait decides (and times out with what is missing); a failed ask only costs time.
+            LogDebugRefreshFailed(_logger, key, e.Message);
         }
     }
 

@@ -94,6 +94,22 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until every silo replicates with all the others and has bootstrapped (a later bootstrap
+    /// would take states whole), then stops anti-entropy everywhere: only deltas, and what a test
+    /// asks for, move states from then on.
+    /// </summary>
+    public async Task BootstrapThenPauseAntiEntropyAsync()
+    {
+        var silos = Cluster.Silos;
+        await WaitUntilAsync(() => silos.All(s => Replicator(s).Peers.Count == silos.Count - 1 && Replicator(s).Bootstrapped),
+            "the silos replicate with each other, bootstrapped");
+        foreach (var silo in silos)
+        {
+            Replicator(silo).AntiEntropyPaused = true;
+        }
+    }
+
     /// <summary>Restores replication between <paramref name="a"/> and <paramref name="b"/>, both ways.</summary>
     public void Heal(SiloHandle a, SiloHandle b)
     {

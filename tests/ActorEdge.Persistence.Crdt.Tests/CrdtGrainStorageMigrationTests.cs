@@ -157,11 +157,7 @@ public sealed class CrdtGrainStorageMigrationTests
         var (source, target, third) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1], kit.Cluster.Silos[2]);
         var grain = NewGrain();
         var ct = TestContext.Current.CancellationToken;
-        await WaitUntilAsync(() => kit.Cluster.Silos.All(s => Replicator(s).Bootstrapped), "every silo has bootstrapped");
-        foreach (var silo in kit.Cluster.Silos)
-        {
-            Replicator(silo).AntiEntropyPaused = true;
-        }
+        await kit.BootstrapThenPauseAntiEntropyAsync();
         kit.Cut(source, target);
         kit.Cut(source, third);
         var counter = State<PNCounter>(source, grain);

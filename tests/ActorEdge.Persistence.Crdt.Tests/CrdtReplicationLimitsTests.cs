@@ -72,13 +72,7 @@ public sealed class CrdtReplicationLimitsTests
         // A one-entry delta log: a peer behind by more than one delta gets the full state.
         await using var kit = await StartAsync(2, o => { SmallBatches(o); o.DeltaLogCapacity = 1; }, messaging: SmallMessages);
         var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
-        await WaitUntilAsync(
-            () => kit.Cluster.Silos.All(s => Replicator(s).Peers.Count == 1 && Replicator(s).Bootstrapped),
-            "the silos replicate with each other, bootstrapped");
-        foreach (var silo in kit.Cluster.Silos)
-        {
-            Replicator(silo).AntiEntropyPaused = true;
-        }
+        await kit.BootstrapThenPauseAntiEntropyAsync();
         Replicator(writer).DeltaLinksPaused = true;
         var grains = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToArray();
         for (var i = 0; i < grains.Length; i++)

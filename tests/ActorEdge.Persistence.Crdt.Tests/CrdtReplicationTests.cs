@@ -49,14 +49,7 @@ public sealed class CrdtReplicationTests
         await using var kit = await StartAsync(2, o => o.MaxBatchBytes = 250_000);
         var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var ct = TestContext.Current.CancellationToken;
-        // Bootstrap first: a reader that bootstraps after the writes would take the states whole, not as deltas.
-        await WaitUntilAsync(
-            () => kit.Cluster.Silos.All(s => Replicator(s).Peers.Count == 1 && Replicator(s).Bootstrapped),
-            "the silos replicate with each other, bootstrapped");
-        foreach (var silo in kit.Cluster.Silos)
-        {
-            Replicator(silo).AntiEntropyPaused = true;
-        }
+        await kit.BootstrapThenPauseAntiEntropyAsync();
         Replicator(writer).DeltaLinksPaused = true;
         var grains = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToArray();
         foreach (var grain in grains)

@@ -36,6 +36,29 @@ public sealed class CrdtReplicationLimitsTests
     }
 
     [Fact]
+    public async Task AntiEntropy_DigestLargerThanOneMessage_IsSentInPagesOfKeyRanges_AndRepairsEveryKey()
+    {
+        await using var kit = await StartAsync(2, SmallBatches, messaging: SmallMessages);
+        var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        await kit.BootstrapThenPauseAntiEntropyAsync();
+        Replicator(writer).DeltaLinksPaused = true;
+        // 6 000 keys: a digest entry is about 80 bytes, so the writer's digest is about twice a message.
+        var grains = Enumerable.Range(0, 6_000).Select(_ => NewGrain()).ToArray();
+        foreach (var grain in grains)
+        {
+            await State<GCounter>(writer, grain).UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId));
+        }
+        Assert.All(grains.Take(10), g => Assert.Equal(0ul, State<GCounter>(reader, g).Value.Value));
+
+        // Only the writer's anti-entropy runs: the reader learns the keys from its digest pages alone.
+        Replicator(writer).AntiEntropyPaused = false;
+        await WaitUntilAsync(() => grains.All(g => State<GCounter>(reader, g).Value.Value == 1), "the reader to have every key");
+
+        Assert.All(grains, g => Assert.Equal(Storage(writer).GetVersion("s", g).ToString(), Storage(reader).GetVersion("s", g).ToString()));
+        Assert.Equal(0, Replicator(writer).Stats.SendFailures);
+    }
+
+    [Fact]
     public void Validate_MaxBatchBytesThatCannotFitInOneMessage_FailsNamingTheLimit()
     {
         var validator = new CrdtReplicationOptionsValidator(Options.Create(new MessagingOptions { MaxMessageSize = 1024 * 1024 }));

@@ -1,3 +1,4 @@
+using System.Text;
 using ActorEdge.Crdt;
 using ActorEdge.Serialization;
 
@@ -336,7 +337,12 @@ internal sealed partial class CrdtReplicator
         }
     }
 
-    /// <summary>Exchanges digests with <paramref name="peer"/>: takes the states it has that this replica lacks, and pushes back the ones it lacks.</summary>
+    /// <summary>
+    /// Exchanges digests with <paramref name="peer"/>: takes the states it has that this replica
+    /// lacks, and pushes back the ones it lacks. The digest goes in pages, each within the transport's
+    /// limit and covering a range of keys (in ordinal order), so the peer compares only its own keys
+    /// in that range; together the ranges cover every key.
+    /// </summary>
     internal async Task AntiEntropyAsync(SiloAddress peer, CancellationToken cancellationToken)
     {
         var digest = new List<(string Key, ActorEdge.Crdt.CausalContext Version)>();
@@ -355,15 +361,51 @@ internal sealed partial class CrdtReplicator
                 }
             }
         }
-        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        digest.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        // Room for the two range bounds (at most the longest key each) beside the entries.
+        var longest = 0;
+        foreach (var (key, _) in digest)
         {
-            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
-            foreach (var (key, version) in digest)
+            longest = Math.Max(longest, key.Length);
+        }
+        var budget = RecordBudget - 2 * ((long)Encoding.UTF8.GetMaxByteCount(longest) + RecordOverheadBytes);
+        var page = new List<byte[]>();
+        long used = 0;
+        string? from = null;
+        foreach (var (key, version) in digest)
+        {
+            var entry = ReplicationCodec.Encode((ref Writer w) =>
             {
                 w.WriteStartObject(2);
                 ReplicationCodec.WriteString(ref w, 1, key);
                 ReplicationCodec.WriteContext(ref w, 2, version);
                 w.WriteEndObject();
+            });
+            if (page.Count > 0 && used + entry.Length > budget)
+            {
+                await ExchangeDigestPageAsync(peer, page, from, key, cancellationToken).ConfigureAwait(false);
+                (page, used, from) = ([], 0, key);
+            }
+            page.Add(entry);
+            used += entry.Length;
+        }
+        await ExchangeDigestPageAsync(peer, page, from, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One page of an anti-entropy round: the digest of the keys in [<paramref name="from"/>, <paramref name="to"/>) (null: unbounded).</summary>
+    private async Task ExchangeDigestPageAsync(SiloAddress peer, List<byte[]> entries, string? from, string? to, CancellationToken cancellationToken)
+    {
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, ReplicaId);
+            WritePieces(ref w, entries);
+            if (from is not null)
+            {
+                ReplicationCodec.WriteString(ref w, 4, from);
+            }
+            if (to is not null)
+            {
+                ReplicationCodec.WriteString(ref w, 5, to);
             }
         });
         var response = await SendAsync(peer, ReplicationCodec.MethodDigest, payload, "digest", cancellationToken).ConfigureAwait(false);
@@ -402,16 +444,16 @@ internal sealed partial class CrdtReplicator
             upTo = _localSequence;
         }
         await WaitDurableAsync(upTo).ConfigureAwait(false);
-        foreach (var page in PageStates(push, 2, RecordBudget, SkipOversizedState))
+        foreach (var pushPage in PageStates(push, 2, RecordBudget, SkipOversizedState))
         {
-            if (page.Count == 0)
+            if (pushPage.Count == 0)
             {
                 continue;
             }
             var pushPayload = ReplicationCodec.Encode((ref Writer w) =>
             {
                 ReplicationCodec.WriteString(ref w, 1, ReplicaId);
-                WritePieces(ref w, page);
+                WritePieces(ref w, pushPage);
             });
             await SendAsync(peer, ReplicationCodec.MethodPushStates, pushPayload, "full", cancellationToken).ConfigureAwait(false);
         }

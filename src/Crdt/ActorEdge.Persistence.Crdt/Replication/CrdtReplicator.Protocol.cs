@@ -191,6 +191,7 @@ internal sealed partial class CrdtReplicator
     {
         var digest = new Dictionary<string, CausalContext>(StringComparer.Ordinal);
         var onlyListed = false;
+        string? from = null, to = null;
         var reader = new Reader(payload.Span);
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
@@ -198,6 +199,13 @@ internal sealed partial class CrdtReplicator
             {
                 // A read repair lists the keys it asks about; the rest of this replica is not wanted.
                 onlyListed = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0;
+                continue;
+            }
+            if (field is 4 or 5)
+            {
+                // A page of a digest: only this replica's keys in [from, to) are compared.
+                var bound = ReplicationCodec.ReadString(ref reader, wireType);
+                (from, to) = field == 4 ? (bound, to) : (from, bound);
                 continue;
             }
             if (field != 2)
@@ -230,7 +238,8 @@ internal sealed partial class CrdtReplicator
         {
             foreach (var (key, entry) in _entries)
             {
-                if (digest.TryGetValue(key, out var version) ? !version.Includes(entry.Version) : !onlyListed)
+                var inRange = (from is null || string.CompareOrdinal(key, from) >= 0) && (to is null || string.CompareOrdinal(key, to) < 0);
+                if (digest.TryGetValue(key, out var version) ? !version.Includes(entry.Version) : !onlyListed && inRange)
                 {
                     var state = new StateRecord(key, entry.Value.TypeName, entry.Version.Clone(), entry.Value.Encode());
                     var encoded = EncodeState(1, state);

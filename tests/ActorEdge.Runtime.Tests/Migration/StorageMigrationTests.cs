@@ -51,6 +51,16 @@ public sealed class StorageMigrationTests
         return (key, grain, Clusters.IdOf(grain));
     }
 
+    /// <summary>Starts migrating <paramref name="id"/> to silo 1, whose import waits on the returned gate; returns once it waits.</summary>
+    private static async Task<(TaskCompletionSource Gate, Task<bool> Migrating)> MigrateUntilTheImportWaitsAsync(TestCluster cluster, NodeStores stores, GrainId id)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stores.For(1).ImportGate = gate;
+        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
+        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        return (gate, migrating);
+    }
+
     private static int IndexOf(TestCluster cluster, string address) => cluster.Silos.ToList().FindIndex(s => s.Address.ToString() == address);
 
     [Fact]
@@ -272,11 +282,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
         var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stores.For(1).ImportGate = gate;
-
-        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
-        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
         // The target stops gracefully while the grain rehydrates there: its drain asks that activation to move on.
         var target = cluster.Silos[1];
         var stopping = cluster.StopSiloAsync(target);
@@ -300,11 +306,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
         var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stores.For(1).ImportGate = gate;
-
-        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
-        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
         // The hand-over is unanswered (the target's import waits): the call goes on to the target
         // at once and waits in the new activation there, not at the source.
         var call = grain.Call("c", 2);
@@ -330,11 +332,7 @@ public sealed class StorageMigrationTests
         var (cluster, stores) = await StartAsync(2, b => b.ConfigureSilos(s => s.Services.Configure<MessagingOptions>(o => o.MaxForwardCount = maxForwardCount)));
         await using var _ = cluster;
         var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 2);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stores.For(1).ImportGate = gate;
-
-        var migrating = cluster.Client.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address);
-        await Wait.For(stores.For(1).ImportStarted.Task, "the target to start importing");
+        var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
         var call = grain.Call("c", 3);
         await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 1, "the call to wait in the target's activation");
 

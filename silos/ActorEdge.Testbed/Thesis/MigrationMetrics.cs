@@ -6,7 +6,8 @@ namespace ActorEdge.Testbed.Thesis;
 /// <summary>
 /// Collects <c>actoredge.migration.duration</c> (Meter "ActorEdge") by its <c>component</c> tag,
 /// and <c>actoredge.migration.disruption</c> (calls that waited for a migration, as their callers
-/// saw them) under the pseudo-component <see cref="Disruption"/>, while it is alive.
+/// saw them) and <c>actoredge.migration.delay</c> (what the migration added to those calls) under the
+/// pseudo-components <see cref="Disruption"/> and <see cref="Delay"/>, while it is alive.
 /// </summary>
 internal sealed class MigrationMetrics : IDisposable
 {
@@ -16,18 +17,26 @@ internal sealed class MigrationMetrics : IDisposable
     /// <summary>The key under which caller-observed disruptions are collected.</summary>
     public const string Disruption = "disruption (callers)";
 
+    /// <summary>The key under which what the migration added to those calls is collected.</summary>
+    public const string Delay = "delay (callers)";
+
     public MigrationMetrics()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.duration" or "actoredge.migration.disruption")
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.duration" or "actoredge.migration.disruption" or "actoredge.migration.delay")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            var component = instrument.Name == "actoredge.migration.disruption" ? Disruption : "(none)";
+            var component = instrument.Name switch
+            {
+                "actoredge.migration.disruption" => Disruption,
+                "actoredge.migration.delay" => Delay,
+                _ => "(none)",
+            };
             foreach (var tag in tags)
             {
                 if (tag.Key == "component")
@@ -43,16 +52,16 @@ internal sealed class MigrationMetrics : IDisposable
     /// <summary>Forgets what was measured so far (warm-up, set-up migrations).</summary>
     public void Reset() => _byComponent.Clear();
 
-    /// <summary>Per component: count, mean and max in ms, in the protocol's order.</summary>
     /// <summary>Components in the protocol's order (others sort after them, by name).</summary>
-    public static readonly string[] Order = ["leader-move (harness)", "decision", "dehydrate", "flush", "export", "version", "leader-move", "transfer", "import", "catch-up", "directory", "activation", "total", Disruption];
+    public static readonly string[] Order = ["leader-move (harness)", "decision", "dehydrate", "flush", "export", "version", "leader-move", "transfer", "import", "catch-up", "directory", "activation", "total", Disruption, Delay];
 
     /// <summary>Where <paramref name="component"/> sorts among <see cref="Order"/>.</summary>
     public static int Rank(string component) => Array.IndexOf(Order, component) is var i and >= 0 ? i : Order.Length;
 
-    /// <summary>The values measured for one component (or <see cref="Disruption"/>).</summary>
+    /// <summary>The values measured for one component (or <see cref="Disruption"/>, <see cref="Delay"/>).</summary>
     public double[] Values(string component) => _byComponent.TryGetValue(component, out var values) ? values.ToArray() : [];
 
+    /// <summary>Per component: count, mean and max in ms, in the protocol's order.</summary>
     public IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Summary()
     {
         return _byComponent

@@ -27,20 +27,24 @@ internal sealed record ScenarioSummary(
     public static ScenarioSummary Of(ScenarioResult r)
     {
         var ok = r.Operations.Where(o => o.Ok).ToList();
+        bool Migrating(double from, double to) => r.Migrations.Any(m => from < m.End && to > m.Start);
+        bool NearMigration(double t) => r.Migrations.Any(m => t >= m.Start - ScenarioSummary.Around && t <= m.End + ScenarioSummary.Around);
         var windows = new List<(double, int, int, bool)>();
         for (var start = 0.0; start + Window <= r.Seconds + 1e-9; start += Window)
         {
             var end = start + Window;
             var inWindow = ok.Where(o => o.End >= start && o.End < end).ToList();
-            windows.Add((start, inWindow.Count(o => o.IsWrite), inWindow.Count(o => !o.IsWrite), start < r.MigrationEnd && end > r.MigrationStart));
+            windows.Add((start, inWindow.Count(o => o.IsWrite), inWindow.Count(o => !o.IsWrite), Migrating(start, end)));
         }
-        var before = windows.Where(w => w.Item1 + Window <= r.MigrationStart - Around).ToList();
-        var after = windows.Where(w => w.Item1 >= r.MigrationEnd + Around).ToList();
+        var steadyUntil = r.MigrationStart - ScenarioSummary.Around;
+        var before = windows.Where(w => w.Item1 + Window <= steadyUntil).ToList();
+        var after = windows.Where(w => w.Item1 >= r.MigrationEnd + ScenarioSummary.Around).ToList();
         double Rate(IEnumerable<(double, int, int, bool)> ws, Func<(double, int, int, bool), int> count) =>
             ws.Any() ? ws.Average(w => count(w)) / Window : double.NaN;
 
-        // Gaps: per driver loop, the time between consecutive completed operations.
-        double LargestGap(double from, double to)
+        // Gaps: per driver loop, the time between consecutive completed operations; a gap counts
+        // as around a migration when it ends in the span around one.
+        double LargestGap(Func<double, double, bool> counts)
         {
             var largest = 0.0;
             foreach (var loop in ok.GroupBy(o => o.Loop))
@@ -48,7 +52,7 @@ internal sealed record ScenarioSummary(
                 var previous = double.NaN;
                 foreach (var op in loop.OrderBy(o => o.End))
                 {
-                    if (!double.IsNaN(previous) && op.End >= from && previous <= to)
+                    if (!double.IsNaN(previous) && counts(previous, op.End))
                     {
                         largest = Math.Max(largest, op.End - previous);
                     }
@@ -57,18 +61,16 @@ internal sealed record ScenarioSummary(
             }
             return largest * 1000;
         }
-        var aroundFrom = r.MigrationStart - Around;
-        var aroundTo = r.MigrationEnd + Around;
-        var around = ok.Where(o => o.Start >= aroundFrom && o.Start <= aroundTo).Select(o => (o.End - o.Start) * 1000).ToList();
-        var steady = ok.Where(o => o.End < aroundFrom).Select(o => (o.End - o.Start) * 1000).ToList();
+        var around = ok.Where(o => NearMigration(o.Start)).Select(o => (o.End - o.Start) * 1000).ToList();
+        var steady = ok.Where(o => o.End < steadyUntil).Select(o => (o.End - o.Start) * 1000).ToList();
 
-        // What the migration added to an operation: for each one that overlapped the migration,
+        // What the migration added to an operation: for each one that overlapped a migration,
         // its latency minus the steady median of its own loop (a write and a read differ widely).
         var added = new List<double>();
         foreach (var loop in ok.GroupBy(o => o.Loop))
         {
-            var median = Percentile(loop.Where(o => o.End < aroundFrom).Select(o => (o.End - o.Start) * 1000).ToList(), 0.50);
-            added.AddRange(loop.Where(o => o.Start <= r.MigrationEnd && o.End >= r.MigrationStart).Select(o => (o.End - o.Start) * 1000 - median));
+            var median = Percentile(loop.Where(o => o.End < steadyUntil).Select(o => (o.End - o.Start) * 1000).ToList(), 0.50);
+            added.AddRange(loop.Where(o => Migrating(o.Start, o.End)).Select(o => (o.End - o.Start) * 1000 - median));
         }
         return new ScenarioSummary(
             r,
@@ -77,8 +79,8 @@ internal sealed record ScenarioSummary(
             Rate(after, w => w.Item2 + w.Item3),
             Rate(before, w => w.Item2),
             Rate(before, w => w.Item3),
-            LargestGap(aroundFrom, aroundTo),
-            LargestGap(0, aroundFrom),
+            LargestGap((from, to) => NearMigration(to) || Migrating(from, to)),
+            LargestGap((_, to) => to < steadyUntil),
             Percentile(around, 0.99),
             Percentile(steady, 0.99),
             Percentile(steady, 0.50),
@@ -113,18 +115,21 @@ internal static class ThesisReport
     public static void PrintSummary(IReadOnlyList<ScenarioSummary> runs, IReadOnlyList<(Flavour Flavour, string Reason)> skipped, ScenarioOptions options, TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Seconds} s, migration at {options.Seconds * options.MigrateAt:F0} s; keys/s = writes + reads completed)");
-        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | added by the migration: n, p99, max | failed ops | thesis |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var plan = options.Migrations == 1
+            ? $"migration at {options.FirstMigration:F0} s"
+            : string.Create(Invariant, $"{options.Migrations} migrations from {options.FirstMigration:F0} s, every {options.Every:F1} s, back and forth");
+        output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Duration:F0} s, {plan}; keys/s = writes + reads completed)");
+        output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | delay of held calls: n, p50, p99, max | added by the migration: n, p99, max | failed ops | thesis |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in runs)
         {
             var r = s.Result;
             output.WriteLine(string.Create(Invariant,
-                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {(r.MigrationEnd - r.MigrationStart) * 1000:F0} ms ({r.GrainsMoved}/{r.GrainMigrationMs.Count} moved) | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ({s.P50SteadyMs:F0}) ms | {HeldCalls(r.HeldCallsMs)} | {HeldCalls(s.AddedMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
+                $"| {r.Flavour.Name} | {s.KeysPerSecondBefore:F0} | {s.WritesPerSecondBefore:F0} + {s.ReadsPerSecondBefore:F0} | {s.KeysPerSecondAfter:F0} | {MigrationTime(r)} | {s.LargestGapMs:F0} ms | {s.SteadyLargestGapMs:F0} ms | {s.P99AroundMs:F0} ms | {s.P99SteadyMs:F0} ({s.P50SteadyMs:F0}) ms | {HeldCalls(r.HeldCallsMs)} | {Delays(r.DelayMs)} | {HeldCalls(s.AddedMs)} | {s.Failed} | {ScenarioSummary.ThesisFigure(r.Flavour)} |"));
         }
         foreach (var (flavour, reason) in skipped)
         {
-            output.WriteLine($"| {flavour.Name} | skipped: {reason} | | | | | | | | | | | {ScenarioSummary.ThesisFigure(flavour)} |");
+            output.WriteLine($"| {flavour.Name} | skipped: {reason} | | | | | | | | | | | | {ScenarioSummary.ThesisFigure(flavour)} |");
         }
         output.WriteLine();
         output.WriteLine("Migration components (actoredge.migration.duration, ms: mean / max over the grains)");
@@ -140,6 +145,20 @@ internal static class ThesisReport
             output.WriteLine($"| {s.Result.Flavour.Name} | {string.Join(" | ", cells)} |");
         }
     }
+
+    /// <summary>How long moving all grains took: once, or mean / max over the migrations.</summary>
+    private static string MigrationTime(ScenarioResult r)
+    {
+        var spans = r.Migrations.Select(m => (m.End - m.Start) * 1000).ToList();
+        var moved = string.Create(Invariant, $"{r.GrainsMoved}/{r.GrainMigrationMs.Count} moved");
+        return spans.Count == 1
+            ? string.Create(Invariant, $"{spans[0]:F0} ms ({moved})")
+            : string.Create(Invariant, $"{spans.Average():F0} / {spans.Max():F0} ms over {spans.Count} ({moved})");
+    }
+
+    /// <summary>Count, p50, p99 and max of what the migrations added to the held calls.</summary>
+    private static string Delays(IReadOnlyList<double> delays) =>
+        delays.Count == 0 ? "0" : string.Create(Invariant, $"{delays.Count}, {ScenarioSummary.Percentile([.. delays], 0.50):F0}, {ScenarioSummary.Percentile([.. delays], 0.99):F0}, {delays.Max():F0} ms");
 
     /// <summary>Count, p99 and max of some latencies (held calls, or what the migration added to operations).</summary>
     private static string HeldCalls(IReadOnlyList<double> held) =>
@@ -177,12 +196,14 @@ internal static class ThesisReport
             }
         }
         File.WriteAllText(path, csv.ToString());
-        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,p50_steady_ms,held_calls,held_p99_ms,added_ops,added_p99_ms,failed_ops\n");
+        var summary = new StringBuilder("flavour,strategy,keys_per_s_before,keys_per_s_after,migration_ms,grains_moved,largest_gap_around_ms,largest_gap_steady_ms,p99_around_ms,p99_steady_ms,p50_steady_ms,held_calls,held_p99_ms,delay_p50_ms,delay_p99_ms,added_ops,added_p99_ms,failed_ops,migrations\n");
         foreach (var s in runs)
         {
             var r = s.Result;
-            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{(r.MigrationEnd - r.MigrationStart) * 1000:F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.P50SteadyMs:F1},{r.HeldCallsMs.Count},{(r.HeldCallsMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. r.HeldCallsMs], 0.99)):F1},{s.AddedMs.Count},{(s.AddedMs.Count == 0 ? 0 : ScenarioSummary.Percentile([.. s.AddedMs], 0.99)):F1},{s.Failed}\n"));
+            summary.Append(string.Create(Invariant, $"{r.Flavour.Name},{r.Flavour.Strategy},{s.KeysPerSecondBefore:F1},{s.KeysPerSecondAfter:F1},{r.Migrations.Average(m => (m.End - m.Start) * 1000):F1},{r.GrainsMoved},{s.LargestGapMs:F1},{s.SteadyLargestGapMs:F1},{s.P99AroundMs:F1},{s.P99SteadyMs:F1},{s.P50SteadyMs:F1},{r.HeldCallsMs.Count},{P(r.HeldCallsMs, 0.99):F1},{P(r.DelayMs, 0.50):F1},{P(r.DelayMs, 0.99):F1},{s.AddedMs.Count},{P(s.AddedMs, 0.99):F1},{s.Failed},{r.Migrations.Count}\n"));
         }
         File.WriteAllText(Path.ChangeExtension(path, ".summary.csv"), summary.ToString());
     }
+
+    private static double P(IReadOnlyList<double> values, double p) => values.Count == 0 ? 0 : ScenarioSummary.Percentile([.. values], p);
 }

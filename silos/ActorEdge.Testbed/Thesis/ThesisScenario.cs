@@ -6,15 +6,27 @@ using ActorEdge.TestingHost;
 
 namespace ActorEdge.Testbed.Thesis;
 
-/// <summary>How the scenario runs; identical for every flavour.</summary>
-internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt)
+/// <summary>
+/// How the scenario runs; identical for every flavour. <see cref="Migrations"/> &gt; 1 moves the
+/// grains back and forth that many times, <see cref="Every"/> seconds apart from the first, for
+/// enough held calls to make a p99 (one migration of 8 grains holds about 8).
+/// </summary>
+internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt, int Migrations, double Every)
 {
     public static ScenarioOptions Parse(string[] args) => new(
         Math.Max(4, Cli.Int(args, "--seconds", 20)),
         Math.Max(1, Cli.Int(args, "--pairs", 4)),
         Math.Max(16, Cli.Int(args, "--value-bytes", 100 * 1024)),
         2,
-        0.4);
+        0.4,
+        Math.Max(1, Cli.Int(args, "--migrations", 1)),
+        Math.Max(0.2, Cli.Double(args, "--every", 1.0)));
+
+    /// <summary>When the first migration starts, in seconds since the measurement started.</summary>
+    public double FirstMigration => Seconds * MigrateAt;
+
+    /// <summary>How long the loops run: <see cref="Seconds"/>, or longer when the migrations need it (3 s after the last).</summary>
+    public double Duration => Math.Max(Seconds, FirstMigration + (Migrations - 1) * Every + 3);
 }
 
 /// <summary>One completed (or failed) operation of a driver loop, in seconds since the measurement started.</summary>
@@ -25,13 +37,20 @@ internal sealed record ScenarioResult(
     Flavour Flavour,
     string Deployment,
     IReadOnlyList<Operation> Operations,
-    double MigrationStart,
-    double MigrationEnd,
+    IReadOnlyList<(double Start, double End)> Migrations,
     IReadOnlyList<double> GrainMigrationMs,
     int GrainsMoved,
     IReadOnlyList<(string Component, int Count, double MeanMs, double MaxMs)> Components,
     IReadOnlyList<double> HeldCallsMs,
-    double Seconds);
+    IReadOnlyList<double> DelayMs,
+    double Seconds)
+{
+    /// <summary>When the first migration started.</summary>
+    public double MigrationStart => Migrations[0].Start;
+
+    /// <summary>When the last migration ended.</summary>
+    public double MigrationEnd => Migrations[^1].End;
+}
 
 /// <summary>
 /// THESIS.md §1's realistic scenario: producers write values to their persistent state and
@@ -103,7 +122,7 @@ internal static class ThesisScenario
         var clock = Stopwatch.StartNew();
         var warmup = options.WarmupSeconds;
         double Now() => clock.Elapsed.TotalSeconds - warmup;
-        var end = options.Seconds;
+        var end = options.Duration;
         var loops = new List<Operation>[2 * options.Pairs];
         var tasks = new Task[loops.Length];
         for (var l = 0; l < loops.Length; l++)
@@ -148,56 +167,79 @@ internal static class ThesisScenario
             await Task.Delay(20).ConfigureAwait(false);
         }
         metrics.Reset();
-        var migrateAt = options.Seconds * options.MigrateAt;
-        while (Now() < migrateAt)
-        {
-            await Task.Delay(5).ConfigureAwait(false);
-        }
 
-        log($"    migrating {2 * options.Pairs} grains from {source.NodeName} to {target.NodeName} at t = {Now():F2} s");
         var management = source.GrainFactory.GetGrain<IManagementGrain>(0);
-        var migrationStart = Now();
-        var harnessSteps = new List<(string, int, double, double)>();
-        if (deployment.BeforeMigration is { } step)
-        {
-            var watch = Stopwatch.StartNew();
-            await step.RunAsync(target.Index).ConfigureAwait(false);
-            var ms = watch.Elapsed.TotalMilliseconds;
-            harnessSteps.Add((step.Component, 1, ms, ms));
-            log($"    {step.Component}: {ms:F0} ms");
-        }
         var ids = producerKeys.Select(k => IdOf(grains.Producer(source.GrainFactory, k)))
             .Concat(consumerKeys.Select(k => IdOf(grains.Consumer(source.GrainFactory, k))))
             .ToArray();
-        var durations = await Task.WhenAll(ids.Select(async id =>
+        var spans = new List<(double Start, double End)>();
+        var harnessSteps = new List<double>();
+        var grainMs = new List<double>();
+        var moved = 0;
+        var hosts = new[] { source, target };
+        for (var m = 0; m < options.Migrations; m++)
         {
-            var watch = Stopwatch.StartNew();
-            var moved = await management.MigrateAsync(id, target.Address).ConfigureAwait(false);
-            return (moved, watch.Elapsed.TotalMilliseconds);
-        })).ConfigureAwait(false);
-        var migrationEnd = Now();
-        driver = target.GrainFactory;
-        log($"    migration done at t = {migrationEnd:F2} s ({durations.Count(d => d.moved)} of {durations.Length} moved, longest {durations.Max(d => d.TotalMilliseconds):F0} ms)");
+            var from = hosts[m % 2];
+            var to = hosts[(m + 1) % 2];
+            var at = options.FirstMigration + m * options.Every;
+            while (Now() < at)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+            if (m == 0 || options.Migrations <= 3)
+            {
+                log($"    migrating {ids.Length} grains from {from.NodeName} to {to.NodeName} at t = {Now():F2} s");
+            }
+            var migrationStart = Now();
+            if (deployment.BeforeMigration is { } step)
+            {
+                var watch = Stopwatch.StartNew();
+                await step.RunAsync(to.Index).ConfigureAwait(false);
+                harnessSteps.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            var durations = await Task.WhenAll(ids.Select(async id =>
+            {
+                var watch = Stopwatch.StartNew();
+                var done = await management.MigrateAsync(id, to.Address).ConfigureAwait(false);
+                return (done, watch.Elapsed.TotalMilliseconds);
+            })).ConfigureAwait(false);
+            spans.Add((migrationStart, Now()));
+            driver = to.GrainFactory;
+            grainMs.AddRange(durations.Select(d => d.TotalMilliseconds));
+            moved += durations.Count(d => d.done);
+            if (m == 0 || options.Migrations <= 3)
+            {
+                log($"    migration done at t = {spans[^1].End:F2} s ({durations.Count(d => d.done)} of {durations.Length} moved, longest {durations.Max(d => d.TotalMilliseconds):F0} ms)");
+            }
+        }
+        if (options.Migrations > 3)
+        {
+            log($"    {options.Migrations} migrations done at t = {spans[^1].End:F2} s ({moved} of {grainMs.Count} grain moves, longest {grainMs.Max():F0} ms)");
+        }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        var last = hosts[options.Migrations % 2];
         foreach (var id in ids)
         {
-            if (cluster.GetHostingSilo(id) is { } host && host != target)
+            if (cluster.GetHostingSilo(id) is { } host && host != last)
             {
                 log($"    note: {id} ended on {host.NodeName}");
             }
         }
+        IReadOnlyList<(string, int, double, double)> harness = harnessSteps.Count == 0 || deployment.BeforeMigration is not { } before
+            ? []
+            : [(before.Component, harnessSteps.Count, harnessSteps.Average(), harnessSteps.Max())];
         return new ScenarioResult(
             flavour,
             deployment.Description,
             loops.SelectMany(l => l).OrderBy(o => o.End).ToList(),
-            migrationStart,
-            migrationEnd,
-            durations.Select(d => d.TotalMilliseconds).ToList(),
-            durations.Count(d => d.moved),
-            [.. harnessSteps, .. metrics.Summary()],
+            spans,
+            grainMs,
+            moved,
+            [.. harness, .. metrics.Summary()],
             metrics.Values(MigrationMetrics.Disruption),
-            options.Seconds);
+            metrics.Values(MigrationMetrics.Delay),
+            end);
     }
 
     private static GrainId IdOf(IAddressable grain) => ((GrainReference)grain).GrainId;
@@ -218,6 +260,9 @@ internal static class ThesisScenario
 /// <summary>Command-line helpers.</summary>
 internal static class Cli
 {
+    public static double Double(string[] args, string name, double fallback) =>
+        Value(args, name) is { } text && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : fallback;
+
     public static int Int(string[] args, string name, int fallback) =>
         Value(args, name) is { } text && int.TryParse(text, out var value) ? value : fallback;
 

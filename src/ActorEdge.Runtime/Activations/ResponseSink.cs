@@ -67,7 +67,7 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
     {
         _failed = true;
         Activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-        activation.Runtime.Router.RespondWithError(Request, exception);
+        activation.Runtime.Router.RespondWithError(Request, exception, ServiceMicroseconds());
         return default;
     }
 
@@ -142,7 +142,7 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
     {
         if (!Request.IsOneWay)
         {
-            activation.Runtime.Router.SendResponse(Request.CreateResponse(ResponseStatus.Ok, null));
+            Respond(null);
         }
         return default;
     }
@@ -165,8 +165,23 @@ internal sealed class ResponseSink(ActivationData activation, Message request) :
             payload.Dispose();
             return Fail(new SerializationException($"The result of {activation.GrainId} could not be serialized: {e.Message}", e));
         }
-        activation.Runtime.Router.SendResponse(Request.CreateResponse(ResponseStatus.Ok, payload));
+        Respond(payload);
         return default;
     }
+
+    private void Respond(PooledBuffer? payload)
+    {
+        var response = Request.CreateResponse(ResponseStatus.Ok, payload);
+        response.ServiceMicroseconds = ServiceMicroseconds();
+        activation.Runtime.Router.SendResponse(response);
+    }
+
+    /// <summary>
+    /// How long the method ran, for a request that waited for a migration (0 otherwise: only those
+    /// callers split their latency into what the migration added and what the call costs anyway).
+    /// </summary>
+    private long ServiceMicroseconds() => (Request.Flags & MessageFlags.HeldByMigration) == 0
+        ? 0
+        : Math.Max(1, (long)activation.Runtime.TimeProvider.GetElapsedTime(_startTimestamp).TotalMicroseconds);
 
 }

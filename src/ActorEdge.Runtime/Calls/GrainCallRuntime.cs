@@ -115,19 +115,27 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
         {
             if ((response.Flags & MessageFlags.HeldByMigration) != 0 && !callback.IsRelay)
             {
-                RecordDisruption(callback);
+                RecordDisruption(callback, response.ServiceMicroseconds);
             }
             callback.OnResponse(response);
         }
         response.ReleasePayload();
     }
 
-    /// <summary>A call that waited for a migration: its whole latency is the disruption this caller saw.</summary>
-    private void RecordDisruption(ResponseCallback callback)
+    /// <summary>
+    /// A call that waited for a migration: its whole latency is the disruption this caller saw, and
+    /// that less the time the grain method ran (which the call costs anyway) is what the migration added.
+    /// </summary>
+    private void RecordDisruption(ResponseCallback callback, long serviceMicroseconds)
     {
         var sent = callback.DeadlineTimestamp - (long)(callback.Timeout.TotalSeconds * TimeProvider.TimestampFrequency);
-        ActorEdgeInstruments.MigrationDisruption.Record(TimeProvider.GetElapsedTime(sent).TotalMilliseconds,
-            new KeyValuePair<string, object?>("grain.type", callback.TargetGrain.Type));
+        var latency = TimeProvider.GetElapsedTime(sent).TotalMilliseconds;
+        var type = new KeyValuePair<string, object?>("grain.type", callback.TargetGrain.Type);
+        ActorEdgeInstruments.MigrationDisruption.Record(latency, type);
+        if (serviceMicroseconds > 0)
+        {
+            ActorEdgeInstruments.MigrationDelay.Record(Math.Max(0, latency - serviceMicroseconds / 1000.0), type);
+        }
     }
 
     /// <summary>Fails a pending call (for example when its request could not be sent).</summary>

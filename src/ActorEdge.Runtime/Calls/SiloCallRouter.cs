@@ -67,7 +67,8 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
         runtime.MessageCenter.Send(response);
     }
 
-    public void RespondWithError(Message request, Exception exception)
+    /// <summary>Answers <paramref name="request"/> with <paramref name="exception"/>; <paramref name="serviceMicroseconds"/>: see <see cref="Message.ServiceMicroseconds"/>.</summary>
+    public void RespondWithError(Message request, Exception exception, long serviceMicroseconds = 0)
     {
         if (request.IsOneWay)
         {
@@ -76,7 +77,9 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
             return;
         }
         request.ReleasePayload();
-        SendResponse(request.CreateResponse(ResponseStatus.Exception, ExceptionCodec.Encode(exception)));
+        var response = request.CreateResponse(ResponseStatus.Exception, ExceptionCodec.Encode(exception));
+        response.ServiceMicroseconds = serviceMicroseconds;
+        SendResponse(response);
     }
 
     /// <summary>
@@ -332,6 +335,7 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
                 Flags = response.Flags & MessageFlags.HeldByMigration,
                 Status = response.Status,
                 CorrelationId = clientCorrelationId,
+                ServiceMicroseconds = response.ServiceMicroseconds,
                 Payload = response.Payload,
             });
             // The payload now belongs to the relayed message.

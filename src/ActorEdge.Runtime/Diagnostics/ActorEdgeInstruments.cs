@@ -35,6 +35,8 @@ internal static class ActorEdgeInstruments
         description: "Duration of grain storage operations as grains see them, by provider (its registered name), operation (read, write, clear) and outcome (ok, error).");
     public static readonly Histogram<double> MigrationDisruption = Meter.CreateHistogram<double>("actoredge.migration.disruption", unit: "ms",
         description: "Latency, seen by the caller, of each call that waited for a migration of its grain (the service disruption a caller observed), by grain type.");
+    public static readonly Histogram<double> MigrationDelay = Meter.CreateHistogram<double>("actoredge.migration.delay", unit: "ms",
+        description: "What a migration added to each call that waited for it, seen by the caller: the call's latency less the time its grain method ran (held at the source, forwarded, waiting for the new activation, and the crossings), by grain type.");
     public static readonly Counter<long> Migrations = Meter.CreateCounter<long>("actoredge.migrations", description: "Migrations, by grain type, trigger and outcome (migrated, failed).");
 
     public static readonly Counter<long> DirectoryLookups = Meter.CreateCounter<long>("actoredge.directory.lookups", description: "Grain directory lookups, by whether the cache answered.");

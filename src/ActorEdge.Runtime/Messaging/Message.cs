@@ -64,6 +64,11 @@ internal sealed class Message : OutgoingRequest
     public SiloAddress? TargetSilo;
     /// <summary>The edge node where the call entered the cluster.</summary>
     public string? OriginNode;
+    /// <summary>
+    /// On the response to a request that waited for a migration: how long the grain method ran, in
+    /// microseconds, so the caller can tell what the migration added to the call from what the call costs anyway.
+    /// </summary>
+    public long ServiceMicroseconds;
     public string? TraceParent;
     public Dictionary<string, object>? RequestContext;
     public PooledBuffer? Payload;

@@ -15,7 +15,8 @@ internal static class MessageSerializer
 
     private const uint KindField = 1, FlagsField = 2, StatusField = 3, CorrelationField = 4, InterfaceField = 5,
         MethodField = 6, TtlField = 7, ForwardField = 8, GrainTypeField = 9, GrainKeyField = 10, SendingSiloField = 11,
-        TargetSiloField = 12, RequestContextField = 13, TraceParentField = 14, SystemTargetField = 15, OriginNodeField = 16;
+        TargetSiloField = 12, RequestContextField = 13, TraceParentField = 14, SystemTargetField = 15, OriginNodeField = 16,
+        ServiceTimeField = 17;
 
     /// <summary>Writes the frame of <paramref name="message"/>; <paramref name="scratch"/> holds the header while its length is measured.</summary>
     public static void Write(Message message, IBufferWriter<byte> output, ArrayBufferWriter<byte> scratch)
@@ -174,6 +175,11 @@ internal static class MessageSerializer
             w.WriteFieldHeader(OriginNodeField, WireType.LengthPrefixed);
             w.WriteUtf8(origin);
         }
+        if (m.ServiceMicroseconds != 0)
+        {
+            w.WriteFieldHeader(ServiceTimeField, WireType.VarInt);
+            w.WriteVarInt64(m.ServiceMicroseconds);
+        }
         w.Commit();
     }
 
@@ -202,6 +208,7 @@ internal static class MessageSerializer
                 case TraceParentField: m.TraceParent = r.ReadUtf8(); break;
                 case SystemTargetField: m.SystemTarget = r.ReadVarUInt32(); break;
                 case OriginNodeField: m.OriginNode = r.ReadUtf8(); break;
+                case ServiceTimeField: m.ServiceMicroseconds = r.ReadVarInt64(); break;
                 default: r.SkipField(wireType); break;
             }
         }

@@ -39,6 +39,7 @@ public sealed class MessageSerializerTests
         Assert.Null(read.RequestContext);
         Assert.Null(read.TraceParent);
         Assert.Null(read.OriginNode);
+        Assert.Equal(0, read.ServiceMicroseconds);
         Assert.Null(read.Payload);
     }
 
@@ -202,6 +203,7 @@ public sealed class MessageSerializerTests
             SendingSilo = Sender,
             TargetSilo = Target,
             OriginNode = "edge-7",
+            ServiceMicroseconds = 123_456_789,
             TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             RequestContext = new Dictionary<string, object>
             {
@@ -232,6 +234,7 @@ public sealed class MessageSerializerTests
         Assert.Equal(expected.SendingSilo, actual.SendingSilo);
         Assert.Equal(expected.TargetSilo, actual.TargetSilo);
         Assert.Equal(expected.OriginNode, actual.OriginNode);
+        Assert.Equal(expected.ServiceMicroseconds, actual.ServiceMicroseconds);
         Assert.Equal(expected.TraceParent, actual.TraceParent);
         Assert.Equal(expected.RequestContext!.OrderBy(p => p.Key), actual.RequestContext!.OrderBy(p => p.Key));
         Assert.IsType<int>(actual.RequestContext!["i"]);

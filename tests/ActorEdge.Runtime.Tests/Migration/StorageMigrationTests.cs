@@ -354,16 +354,17 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
-    public async Task MigrateAsync_CallWaitingForTheMigration_CallerRecordsItsDisruptionAndTheStorageComponents()
+    public async Task MigrateAsync_CallWaitingForTheMigration_CallerRecordsItsDisruptionWhatTheMigrationAddedAndTheStorageComponents()
     {
         var (cluster, stores) = await StartAsync(2);
         await using var _ = cluster;
         var disruptions = new ConcurrentBag<double>();
+        var delays = new ConcurrentBag<double>();
         var components = new ConcurrentDictionary<string, int>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.disruption" or "actoredge.migration.duration")
+            if (instrument.Meter.Name == "ActorEdge" && instrument.Name is "actoredge.migration.disruption" or "actoredge.migration.delay" or "actoredge.migration.duration")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -384,6 +385,10 @@ public sealed class StorageMigrationTests
             {
                 disruptions.Add(value);
             }
+            else if (instrument.Name == "actoredge.migration.delay")
+            {
+                delays.Add(value);
+            }
             else
             {
                 components.AddOrUpdate(component!, 1, (_, n) => n + 1);
@@ -402,8 +407,9 @@ public sealed class StorageMigrationTests
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
         var migrating = management.MigrateAsync(id, cluster.Silos[1].Address);
         await Wait.For(stores.For(1).ImportStarted.Task, "the import to start");
-        // The source is migrating: this call waits, then is forwarded to the target.
-        var held = grain.Increment();
+        // The source is migrating: this call waits, then is forwarded to the target, where its method runs for 200 ms.
+        const int serviceMs = 200;
+        var held = grain.IncrementAfter(serviceMs);
         var issued = System.Diagnostics.Stopwatch.GetTimestamp();
         await Task.Delay(100);
         Assert.False(held.IsCompleted);
@@ -413,9 +419,13 @@ public sealed class StorageMigrationTests
         Assert.Equal(2, await held);
         Assert.Equal(3, await grain.Increment());
 
+        // The call was issued before `issued`, and its method started only after the gate opened:
+        // its latency covers the hold and the method's run; what the migration added, only the hold.
         var disruption = Assert.Single(disruptions);
-        // The call was issued before `issued` and answered after the gate opened: its latency covers the hold.
-        Assert.True(disruption >= heldFor, $"the held call took {disruption} ms, less than the {heldFor} ms it was held");
+        var delay = Assert.Single(delays);
+        Assert.True(disruption >= heldFor + serviceMs, $"the held call took {disruption} ms, less than the {heldFor} ms it was held plus its {serviceMs} ms method");
+        Assert.True(delay >= heldFor, $"the migration added {delay} ms, less than the {heldFor} ms the call was held");
+        Assert.True(disruption - delay >= serviceMs, $"the method ran {disruption - delay} ms by the response, less than the {serviceMs} ms it ran");
         Assert.Equal(1, components["flush"]);
         Assert.Equal(1, components["import"]);
         Assert.Equal(1, components["transfer"]);

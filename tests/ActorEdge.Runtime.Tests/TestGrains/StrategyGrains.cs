@@ -21,6 +21,9 @@ public interface IDisruptedGrain : IGrainWithStringKey
 {
     Task<int> Increment();
 
+    /// <summary>Increments after running for at least <paramref name="milliseconds"/> (by the stopwatch the runtime measures with).</summary>
+    Task<int> IncrementAfter(int milliseconds);
+
     Task<string> Where();
 }
 
@@ -32,6 +35,16 @@ public sealed class DisruptedGrain([PersistentState("state")] IPersistentState<C
         state.State.Value++;
         await state.WriteStateAsync();
         return state.State.Value;
+    }
+
+    public async Task<int> IncrementAfter(int milliseconds)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds < milliseconds)
+        {
+            await Task.Delay(10);
+        }
+        return await Increment();
     }
 
     public Task<string> Where() => Task.FromResult(silo.SiloAddress.ToString());

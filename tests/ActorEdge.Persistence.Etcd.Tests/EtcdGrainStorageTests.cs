@@ -124,6 +124,40 @@ public sealed class EtcdGrainStorageTests(EtcdStorageFixture etcd)
     }
 
     [Fact]
+    public async Task ReplicatedMode_WriteToAMemberThatNeverAnswers_IsSentAgainAfterOneAttemptAndResolved()
+    {
+        // A follower holding a proposal that a leader handing over dropped answers only at etcd's
+        // request timeout; a member that never answers stands in for it. The request timeout is ten
+        // minutes: without Replicated mode's attempt deadline the write would wait that long.
+        using var silent = new SilentMember();
+        var services = new ServiceCollection();
+        services.Configure<SiloOptions>(o => o.ServiceId = _prefix);
+        new TestSiloBuilder(services).AddEtcdGrainStorage(StorageNames.Proactive, o =>
+        {
+            o.Client.Endpoints.Add(silent.Url);
+            o.Client.Endpoints.Add(etcd.Cluster.ClientUrls[0]);
+            o.Client.RequestTimeout = TimeSpan.FromMinutes(10);
+            o.Migration = EtcdMigrationMode.Replicated;
+            o.LocalMember = etcd.Cluster.ClientUrls[0];
+            o.CompactionInterval = null;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var storage = (Migration.EtcdMigratingGrainStorage)provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Proactive);
+        var grain = new GrainId("g", "attempt");
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+
+        await storage.WriteStateAsync("s", grain, state).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+
+        Assert.Equal(EtcdStorageOptions.DefaultReplicatedAttemptTimeout, provider.GetRequiredService<IOptionsMonitor<EtcdStorageOptions>>().Get(StorageNames.Proactive).Client.AttemptTimeout);
+        Assert.True(silent.Accepted > 0, "the write never went to the silent member");
+        Assert.Equal(1, storage.Storage.ResolvedWrites);
+        var read = new GrainState<ConformanceState>(new ConformanceState());
+        await storage.ReadStateAsync("s", grain, read);
+        Assert.Equal(1, read.State.Count);
+        Assert.Equal(state.ETag, read.ETag);
+    }
+
+    [Fact]
     public void Validator_RejectsBadMigrationOptions()
     {
         var options = new EtcdStorageOptions

@@ -105,11 +105,15 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
         }
         var start = TimeProvider.GetTimestamp();
         var attempt = 0;
+        var timedOut = 0;
         var reauthenticated = false;
         while (true)
         {
             var channel = endpoint ?? SelectChannel(kind);
             var remaining = _options.RequestTimeout - TimeProvider.GetElapsedTime(start);
+            var deadline = _options.AttemptTimeout is { } perAttempt && perAttempt * (1 << timedOut) < remaining
+                ? perAttempt * (1 << timedOut)
+                : remaining;
             try
             {
                 if (remaining <= TimeSpan.Zero)
@@ -117,7 +121,7 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
                     throw new GrpcCallException(GrpcStatusCode.DeadlineExceeded, $"no response within {_options.RequestTimeout}", notSent: attempt == 0);
                 }
                 var token = _options.Username is null || path == AuthenticatePath ? null : _token ?? await AuthenticateAsync(null, cancellationToken).ConfigureAwait(false);
-                var response = await channel.UnaryAsync(path, request, parser, token, remaining, cancellationToken).ConfigureAwait(false);
+                var response = await channel.UnaryAsync(path, request, parser, token, deadline, cancellationToken).ConfigureAwait(false);
                 if (response is IHasHeader { Header: { } header })
                 {
                     ObserveHeader(channel, header);
@@ -132,6 +136,11 @@ public sealed partial class EtcdClient : IAsyncDisposable, IDisposable
                     reauthenticated = true;
                     await AuthenticateAsync(_token, cancellationToken).ConfigureAwait(false);
                     continue;
+                }
+                if (e.Status == GrpcStatusCode.DeadlineExceeded && deadline < remaining)
+                {
+                    // The next attempt gets twice as long: a call that is merely slow still ends.
+                    timedOut = Math.Min(timedOut + 1, 6);
                 }
                 var retry = CanRetry(e, kind);
                 if (retry.SwitchEndpoint && endpoint is null)

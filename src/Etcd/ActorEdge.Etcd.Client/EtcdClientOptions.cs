@@ -27,6 +27,21 @@ public sealed class EtcdClientOptions
     /// <summary>The deadline of one call, retries included. <value>Default 5 seconds.</value></summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The deadline of one attempt within <see cref="RequestTimeout"/>, doubled at each attempt
+    /// that runs out, or null for none (an attempt may use the whole request timeout).
+    /// <value>Default null.</value>
+    /// </summary>
+    /// <remarks>
+    /// etcd drops a proposal that a follower forwards to a leader handing over leadership, and the
+    /// follower answers only at its own request timeout (about 7 s with etcd's defaults). With an
+    /// attempt deadline a read is sent again at once, on another member; a write fails early with
+    /// <see cref="EtcdUnavailableException.MayHaveBeenApplied"/>, for callers that can send it again
+    /// safely (a compare-and-swap) to resolve. Set it well above a normal call's latency: an attempt
+    /// cut short is work thrown away.
+    /// </remarks>
+    public TimeSpan? AttemptTimeout { get; set; }
+
     /// <summary>How long opening a connection to one endpoint may take. <value>Default 2 seconds.</value></summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -61,6 +76,10 @@ public sealed class EtcdClientOptions
         if (RequestTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("EtcdClientOptions.RequestTimeout and ConnectTimeout must be positive.");
+        }
+        if (AttemptTimeout is { } attempt && attempt <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"EtcdClientOptions.AttemptTimeout must be positive or null, not {attempt}.");
         }
         if (Username is not null && Password is null)
         {

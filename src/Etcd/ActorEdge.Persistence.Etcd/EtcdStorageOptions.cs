@@ -55,6 +55,9 @@ public sealed class EtcdStorageOptions
     /// </summary>
     public EtcdMigrationMode Migration { get; set; }
 
+    /// <summary>The attempt deadline of Replicated mode when <c>Client.AttemptTimeout</c> is not set (see <see cref="EtcdMigrationMode.Replicated"/>).</summary>
+    public static readonly TimeSpan DefaultReplicatedAttemptTimeout = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Replicated mode: the client endpoint of the etcd member on this silo's edge node, which
     /// imports wait on. Keep it first in <c>Client.Endpoints</c> too: reads go to the first
@@ -92,8 +95,10 @@ public sealed class EtcdStorageOptions
     /// counted in the migration time as the thesis counts re-election). When false the move runs
     /// in the background and callers are not held for it (loopback, 50 ms heartbeat: held calls
     /// 4.5–9.5 ms instead of 120–125 ms), but writes that reach the old leader mid-transfer are
-    /// dropped by etcd and answered only at its request timeout (about 7 s with etcd's defaults):
-    /// seen once in two runs of the thesis benchmark (docs/benchmarks-migration.md).
+    /// dropped by etcd and answered only at its request timeout (about 7 s with etcd's defaults;
+    /// since the attempt deadline of Replicated mode, they are sent again after
+    /// <see cref="DefaultReplicatedAttemptTimeout"/>): seen once in two runs of the thesis benchmark
+    /// (docs/benchmarks-migration.md).
     /// <value>Default true.</value>
     /// </summary>
     public bool AwaitLeaderMove { get; set; } = true;
@@ -123,6 +128,10 @@ public enum EtcdMigrationMode
     /// source moves the leader to the target node's member ("leader-move", subject to the
     /// leader-competition policy) and the target waits until its member applied the state's
     /// revision ("catch-up"). Reads are served by the local member when that is provably not stale.
+    /// Leader moves make etcd drop proposals that followers forward mid-transfer, answered only at
+    /// etcd's request timeout (about 7 s), so this mode gives each attempt of an etcd call
+    /// <see cref="EtcdStorageOptions.DefaultReplicatedAttemptTimeout"/> unless <c>Client.AttemptTimeout</c> is set: a read is
+    /// sent again, and a write (a compare-and-swap) is sent again and resolved.
     /// </summary>
     Replicated = 2,
 }

@@ -26,6 +26,10 @@ public static class EtcdGrainStorageServiceCollectionExtensions
             var prefix = options.KeyPrefix ?? sp.GetRequiredService<IOptions<SiloOptions>>().Value.ServiceId;
             var loggers = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             var timeProvider = sp.GetRequiredService<TimeProvider>();
+            if (options.Migration == EtcdMigrationMode.Replicated)
+            {
+                options.Client.AttemptTimeout ??= EtcdStorageOptions.DefaultReplicatedAttemptTimeout;
+            }
             var client = new EtcdClient(options.Client, loggers.CreateLogger<EtcdClient>(), timeProvider);
             var logger = loggers.CreateLogger<EtcdGrainStorage>();
             return EtcdMigratingGrainStorage.For(new EtcdGrainStorage(name, prefix, options, client, ownsClient: true, logger, timeProvider), logger, timeProvider);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Crdt;
@@ -15,16 +16,38 @@ namespace ActorEdge.Crdt;
 /// </remarks>
 internal sealed class DotKernel<T>
 {
-    private readonly Dictionary<Dot, T> _entries = [];
-    private readonly Dictionary<Element, List<Dot>> _index = [];
+    private readonly Dictionary<Dot, T> _entries;
+    private readonly Dictionary<Element, Dots> _index;
 
     // While changes are tracked: the entries added (true) and removed (false), in order.
     private bool _tracking;
     private List<(Dot Dot, T Value, bool Added)>? _entryChanges;
 
+    public DotKernel()
+    {
+        _entries = [];
+        _index = [];
+        Context = new CausalContext();
+    }
+
+    private DotKernel(DotKernel<T> source)
+    {
+        // Bulk copies: a copy costs one pass, with a list copied only for a value of several dots.
+        _entries = new Dictionary<Dot, T>(source._entries);
+        _index = new Dictionary<Element, Dots>(source._index);
+        foreach (var (element, dots) in source._index)
+        {
+            if (dots.More is { Count: > 0 })
+            {
+                _index[element] = dots with { More = [.. dots.More] };
+            }
+        }
+        Context = source.Context.Clone();
+    }
+
     public IReadOnlyDictionary<Dot, T> Entries => _entries;
 
-    public CausalContext Context { get; private set; } = new();
+    public CausalContext Context { get; private set; }
 
     /// <summary>The distinct values held.</summary>
     public int DistinctCount => _index.Count;
@@ -44,9 +67,6 @@ internal sealed class DotKernel<T>
     /// <summary>Whether an entry holds <paramref name="value"/>.</summary>
     public bool Contains(T value) => _index.ContainsKey(new Element(value));
 
-    /// <summary>The dots of the entries that hold <paramref name="value"/> (null when none; do not change it).</summary>
-    public List<Dot>? DotsOf(T value) => _index.GetValueOrDefault(new Element(value));
-
     /// <summary>Adds <paramref name="value"/> with a new dot of <paramref name="replica"/>, applying <paramref name="removal"/> (a delta of <see cref="Remove(T, string?)"/> or <see cref="Remove(Func{Dot, T, bool})"/>) with it; returns the delta.</summary>
     public DotKernel<T> Add(string replica, T value, DotKernel<T> removal)
     {
@@ -64,15 +84,24 @@ internal sealed class DotKernel<T>
         var delta = new DotKernel<T>();
         if (_index.TryGetValue(new Element(value), out var dots))
         {
-            foreach (var dot in dots)
+            Select(delta, dots.First, ofReplica);
+            if (dots.More is not null)
             {
-                if (ofReplica is null || dot.Replica == ofReplica)
+                foreach (var dot in dots.More)
                 {
-                    delta.Context.Add(dot);
+                    Select(delta, dot, ofReplica);
                 }
             }
         }
         return delta;
+
+        static void Select(DotKernel<T> delta, Dot dot, string? ofReplica)
+        {
+            if (ofReplica is null || dot.Replica == ofReplica)
+            {
+                delta.Context.Add(dot);
+            }
+        }
     }
 
     /// <summary>A delta that removes the entries <paramref name="selects"/> picks (their dots, no entries); not applied. Walks every entry.</summary>
@@ -116,15 +145,7 @@ internal sealed class DotKernel<T>
         return true;
     }
 
-    public DotKernel<T> Clone()
-    {
-        var copy = new DotKernel<T> { Context = Context.Clone() };
-        foreach (var (dot, value) in _entries)
-        {
-            copy.AddEntry(dot, value);
-        }
-        return copy;
-    }
+    public DotKernel<T> Clone() => new(this);
 
     public void TrackChanges()
     {
@@ -229,14 +250,14 @@ internal sealed class DotKernel<T>
     private void AddEntry(Dot dot, T value)
     {
         _entries.Add(dot, value);
-        var element = new Element(value);
-        if (_index.TryGetValue(element, out var dots))
+        ref var dots = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, new Element(value), out var exists);
+        if (!exists)
         {
-            dots.Add(dot);
+            dots = new Dots(dot, null);
         }
         else
         {
-            _index.Add(element, [dot]);
+            (dots.More ??= []).Add(dot);
         }
         if (_tracking)
         {
@@ -251,9 +272,17 @@ internal sealed class DotKernel<T>
             return;
         }
         var element = new Element(value);
-        var dots = _index[element];
-        dots.Remove(dot);
-        if (dots.Count == 0)
+        ref var dots = ref CollectionsMarshal.GetValueRefOrNullRef(_index, element);
+        if (dots.First != dot)
+        {
+            dots.More!.Remove(dot);
+        }
+        else if (dots.More is { Count: > 0 } more)
+        {
+            dots.First = more[^1];
+            more.RemoveAt(more.Count - 1);
+        }
+        else
         {
             _index.Remove(element);
         }
@@ -400,6 +429,9 @@ internal sealed class DotKernel<T>
 
     /// <summary>A value as an index key: values may be null, which a dictionary key may not.</summary>
     private readonly record struct Element(T Value);
+
+    /// <summary>The dots of one value: nearly always one (a value written once, or by one replica), so only more take a list.</summary>
+    private record struct Dots(Dot First, List<Dot>? More);
 }
 
 /// <summary>The encoding of the dots that tag entries, shared by the kernel's entries and the map's keys.</summary>

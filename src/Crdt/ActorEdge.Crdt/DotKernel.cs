@@ -49,9 +49,6 @@ internal sealed class DotKernel<T>
 
     public CausalContext Context { get; private set; }
 
-    /// <summary>The distinct values held.</summary>
-    public int DistinctCount => _index.Count;
-
     /// <summary>The distinct values held (unordered).</summary>
     public IEnumerable<T> DistinctValues
     {

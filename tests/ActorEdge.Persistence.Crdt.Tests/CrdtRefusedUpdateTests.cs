@@ -61,13 +61,13 @@ public sealed class CrdtRefusedUpdateTests
         await map.UpdateAsync((m, ctx) => m.Update(ctx.ReplicaId, "k0", c => c.Increment(ctx.ReplicaId, 5)));
         var (bytes, version) = (Bytes<ORMap<string, PNCounter>>(silo, grain), map.Version.ToString());
 
-        // 20 000 new keys of 30 bytes: a delta of well over the 240 KiB one message carries.
+        // 1 500 new keys of 200 bytes: a delta of well over the 240 KiB one message carries.
         await Assert.ThrowsAsync<CrdtStorageException>(() => map.UpdateAsync((m, ctx) =>
         {
             var delta = m.Update(ctx.ReplicaId, "k0", c => c.Increment(ctx.ReplicaId, 100));
-            for (var i = 0; i < 20_000; i++)
+            for (var i = 0; i < 1_500; i++)
             {
-                delta.Merge(m.Update(ctx.ReplicaId, $"key-{i:D6}".PadRight(30, 'x'), c => c.Increment(ctx.ReplicaId, 1)));
+                delta.Merge(m.Update(ctx.ReplicaId, $"key-{i:D6}".PadRight(200, 'x'), c => c.Increment(ctx.ReplicaId, 1)));
             }
             return delta;
         }));

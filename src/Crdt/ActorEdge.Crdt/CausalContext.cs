@@ -12,6 +12,12 @@ public sealed class CausalContext
     private readonly Dictionary<string, ulong> _vector;
     private readonly HashSet<Dot> _cloud;
 
+    // While changes are tracked: each changed replica's prefix before its first change (0: none),
+    // and the cloud's additions and removals in order, so a rejected update is undone in its own size.
+    private bool _tracking;
+    private Dictionary<string, ulong>? _savedPrefixes;
+    private List<(Dot Dot, bool Added)>? _cloudChanges;
+
     /// <summary>An empty context.</summary>
     public CausalContext()
     {
@@ -30,6 +36,10 @@ public sealed class CausalContext
 
     /// <summary>Dots seen beyond the version vector (not contiguous with it).</summary>
     public IReadOnlyCollection<Dot> DotCloud => _cloud;
+
+    internal Dictionary<string, ulong> Vector => _vector;
+
+    internal HashSet<Dot> Cloud => _cloud;
 
     /// <summary>Whether no dot has been seen.</summary>
     public bool IsEmpty => _vector.Count == 0 && _cloud.Count == 0;
@@ -62,40 +72,37 @@ public sealed class CausalContext
         {
             throw new ArgumentOutOfRangeException(nameof(dot), "Dot counters start at 1.");
         }
-        if (Contains(dot))
+        _vector.TryGetValue(dot.Replica, out var prefix);
+        if (dot.Counter <= prefix)
         {
             return;
         }
-        _vector.TryGetValue(dot.Replica, out var prefix);
         if (dot.Counter == prefix + 1)
         {
-            _vector[dot.Replica] = dot.Counter;
-            if (_cloud.Count > 0)
-            {
-                Compact();
-            }
+            RaisePrefix(dot.Replica, prefix, dot.Counter);
         }
         else
         {
-            _cloud.Add(dot);
+            CloudAdd(dot);
         }
     }
 
     /// <summary>Joins <paramref name="other"/> into this context (set union of the dots).</summary>
+    /// <remarks>Costs the size of <paramref name="other"/> (plus the cloud dots it absorbs), not of this context.</remarks>
     public void Merge(CausalContext other)
     {
         foreach (var (replica, prefix) in other._vector)
         {
-            if (!_vector.TryGetValue(replica, out var mine) || mine < prefix)
+            _vector.TryGetValue(replica, out var mine);
+            if (mine < prefix)
             {
-                _vector[replica] = prefix;
+                RaisePrefix(replica, mine, prefix);
             }
         }
         foreach (var dot in other._cloud)
         {
-            _cloud.Add(dot);
+            Add(dot);
         }
-        Compact();
     }
 
     /// <summary>Whether every dot of <paramref name="other"/> is in this context.</summary>
@@ -302,6 +309,127 @@ public sealed class CausalContext
         return "{" + string.Join(", ", parts) + "}";
     }
 
+    internal void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_tracking);
+        _tracking = true;
+        _savedPrefixes ??= new Dictionary<string, ulong>(StringComparer.Ordinal);
+        _cloudChanges ??= [];
+    }
+
+    internal void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        _savedPrefixes!.Clear();
+        _cloudChanges!.Clear();
+    }
+
+    internal void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        for (var i = _cloudChanges!.Count - 1; i >= 0; i--)
+        {
+            var (dot, added) = _cloudChanges[i];
+            if (added)
+            {
+                _cloud.Remove(dot);
+            }
+            else
+            {
+                _cloud.Add(dot);
+            }
+        }
+        foreach (var (replica, prefix) in _savedPrefixes!)
+        {
+            if (prefix == 0)
+            {
+                _vector.Remove(replica);
+            }
+            else
+            {
+                _vector[replica] = prefix;
+            }
+        }
+        _savedPrefixes.Clear();
+        _cloudChanges.Clear();
+    }
+
+    /// <summary>
+    /// Raises the prefix of <paramref name="replica"/> from <paramref name="old"/> to <paramref name="prefix"/>,
+    /// keeping the context compact: the cloud dots it now covers go, and those that continue it join it.
+    /// Only this replica's dots can be affected, so the rest of the cloud is not looked at.
+    /// </summary>
+    private void RaisePrefix(string replica, ulong old, ulong prefix)
+    {
+        if (_cloud.Count > 0)
+        {
+            // Look up each newly covered counter, or walk the cloud once, whichever is shorter.
+            if (prefix - old <= (ulong)_cloud.Count)
+            {
+                for (var counter = old + 1; counter <= prefix; counter++)
+                {
+                    CloudRemove(new Dot(replica, counter));
+                }
+            }
+            else
+            {
+                DropCovered(replica, prefix);
+            }
+            while (_cloud.Count > 0 && CloudRemove(new Dot(replica, prefix + 1)))
+            {
+                prefix++;
+            }
+        }
+        if (_tracking)
+        {
+            _savedPrefixes!.TryAdd(replica, old);
+        }
+        _vector[replica] = prefix;
+    }
+
+    private void DropCovered(string replica, ulong prefix)
+    {
+        List<Dot>? drop = null;
+        foreach (var dot in _cloud)
+        {
+            if (dot.Counter <= prefix && dot.Replica == replica)
+            {
+                (drop ??= []).Add(dot);
+            }
+        }
+        if (drop is not null)
+        {
+            foreach (var dot in drop)
+            {
+                CloudRemove(dot);
+            }
+        }
+    }
+
+    private void CloudAdd(Dot dot)
+    {
+        if (_cloud.Add(dot) && _tracking)
+        {
+            _cloudChanges!.Add((dot, true));
+        }
+    }
+
+    private bool CloudRemove(Dot dot)
+    {
+        if (!_cloud.Remove(dot))
+        {
+            return false;
+        }
+        if (_tracking)
+        {
+            _cloudChanges!.Add((dot, false));
+        }
+        return true;
+    }
+
+    /// <summary>Brings a context read from the wire into compact form (the cloud holds no dot its vector covers or continues).</summary>
     private void Compact()
     {
         if (_cloud.Count == 0)

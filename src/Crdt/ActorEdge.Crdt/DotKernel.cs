@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorEdge.Serialization;
 
 namespace ActorEdge.Crdt;
@@ -7,29 +8,104 @@ namespace ActorEdge.Crdt;
 /// wrote them, and the causal context of everything seen. A value survives a join unless the
 /// other side has seen its dot and no longer holds it (it was removed or overwritten there).
 /// </summary>
+/// <remarks>
+/// An index from each value to its dots lets an update find the dots it replaces, and a lookup
+/// find a value, without scanning the entries; a join walks the smaller of the other side's
+/// context and this side's entries. So an update, and the join of its delta, cost the size of the
+/// delta, not of the state.
+/// </remarks>
 internal sealed class DotKernel<T>
 {
-    public Dictionary<Dot, T> Entries { get; } = [];
+    private readonly Dictionary<Dot, T> _entries;
+    private readonly Dictionary<Element, Dots> _index;
 
-    public CausalContext Context { get; private set; } = new();
+    // While changes are tracked: the entries added (true) and removed (false), in order.
+    private bool _tracking;
+    private List<(Dot Dot, T Value, bool Added)>? _entryChanges;
 
-    /// <summary>Adds <paramref name="value"/> with a new dot of <paramref name="replica"/>, first removing the entries <paramref name="replaces"/> selects; returns the delta.</summary>
-    public DotKernel<T> Add(string replica, T value, Func<Dot, T, bool> replaces)
+    public DotKernel()
     {
-        ArgumentException.ThrowIfNullOrEmpty(replica);
-        var delta = Remove(replaces);
-        var dot = Context.NextDot(replica);
-        delta.Entries[dot] = value;
-        delta.Context.Add(dot);
-        Merge(delta);
-        return delta;
+        _entries = [];
+        _index = [];
+        Context = new CausalContext();
     }
 
-    /// <summary>A delta that removes the entries <paramref name="selects"/> picks (their dots, no entries); not applied.</summary>
+    private DotKernel(DotKernel<T> source)
+    {
+        // Bulk copies: a copy costs one pass, with a list copied only for a value of several dots.
+        _entries = new Dictionary<Dot, T>(source._entries);
+        _index = new Dictionary<Element, Dots>(source._index);
+        foreach (var (element, dots) in source._index)
+        {
+            if (dots.More is { Count: > 0 })
+            {
+                _index[element] = dots with { More = [.. dots.More] };
+            }
+        }
+        Context = source.Context.Clone();
+    }
+
+    public IReadOnlyDictionary<Dot, T> Entries => _entries;
+
+    public CausalContext Context { get; private set; }
+
+    /// <summary>The distinct values held (unordered).</summary>
+    public IEnumerable<T> DistinctValues
+    {
+        get
+        {
+            foreach (var element in _index.Keys)
+            {
+                yield return element.Value;
+            }
+        }
+    }
+
+    /// <summary>Whether an entry holds <paramref name="value"/>.</summary>
+    public bool Contains(T value) => _index.ContainsKey(new Element(value));
+
+    /// <summary>Adds <paramref name="value"/> with a new dot of <paramref name="replica"/>, applying <paramref name="removal"/> (a delta of <see cref="Remove(T, string?)"/> or <see cref="Remove(Func{Dot, T, bool})"/>) with it; returns the delta.</summary>
+    public DotKernel<T> Add(string replica, T value, DotKernel<T> removal)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(replica);
+        var dot = Context.NextDot(replica);
+        removal.AddEntry(dot, value);
+        removal.Context.Add(dot);
+        Merge(removal);
+        return removal;
+    }
+
+    /// <summary>A delta that removes the entries holding <paramref name="value"/> (only those of <paramref name="ofReplica"/> when given): their dots, no entries; not applied.</summary>
+    public DotKernel<T> Remove(T value, string? ofReplica)
+    {
+        var delta = new DotKernel<T>();
+        if (_index.TryGetValue(new Element(value), out var dots))
+        {
+            Select(delta, dots.First, ofReplica);
+            if (dots.More is not null)
+            {
+                foreach (var dot in dots.More)
+                {
+                    Select(delta, dot, ofReplica);
+                }
+            }
+        }
+        return delta;
+
+        static void Select(DotKernel<T> delta, Dot dot, string? ofReplica)
+        {
+            if (ofReplica is null || dot.Replica == ofReplica)
+            {
+                delta.Context.Add(dot);
+            }
+        }
+    }
+
+    /// <summary>A delta that removes the entries <paramref name="selects"/> picks (their dots, no entries); not applied. Walks every entry.</summary>
     public DotKernel<T> Remove(Func<Dot, T, bool> selects)
     {
         var delta = new DotKernel<T>();
-        foreach (var (dot, value) in Entries)
+        foreach (var (dot, value) in _entries)
         {
             if (selects(dot, value))
             {
@@ -41,17 +117,120 @@ internal sealed class DotKernel<T>
 
     public void Merge(DotKernel<T> other)
     {
-        foreach (var (dot, value) in other.Entries)
+        foreach (var (dot, value) in other._entries)
         {
-            if (!Entries.ContainsKey(dot) && !Context.Contains(dot))
+            if (!_entries.ContainsKey(dot) && !Context.Contains(dot))
             {
-                Entries[dot] = value;
+                AddEntry(dot, value);
             }
         }
-        List<Dot>? removed = null;
-        foreach (var dot in Entries.Keys)
+        if (_entries.Count > 0)
         {
-            if (!other.Entries.ContainsKey(dot) && other.Context.Contains(dot))
+            RemoveSeen(other);
+        }
+        Context.Merge(other.Context);
+    }
+
+    /// <summary>Adds an entry read from the wire; false when its dot is taken.</summary>
+    public bool TryAddEntry(Dot dot, T value)
+    {
+        if (_entries.ContainsKey(dot))
+        {
+            return false;
+        }
+        AddEntry(dot, value);
+        return true;
+    }
+
+    public DotKernel<T> Clone() => new(this);
+
+    public void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_tracking);
+        Context.TrackChanges();
+        _tracking = true;
+        _entryChanges ??= [];
+    }
+
+    public void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        Context.AcceptChanges();
+        _tracking = false;
+        _entryChanges!.Clear();
+    }
+
+    public void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        Context.RejectChanges();
+        _tracking = false;
+        for (var i = _entryChanges!.Count - 1; i >= 0; i--)
+        {
+            var (dot, value, added) = _entryChanges[i];
+            if (added)
+            {
+                RemoveEntry(dot);
+            }
+            else
+            {
+                AddEntry(dot, value);
+            }
+        }
+        _entryChanges.Clear();
+    }
+
+    /// <summary>
+    /// Removes the entries whose dots <paramref name="other"/> has seen but does not hold. The dots of
+    /// its context are walked when they are fewer than the entries here (the delta of an update names
+    /// one or two), else the entries are (a full state, or a context covering long ranges).
+    /// </summary>
+    private void RemoveSeen(DotKernel<T> other)
+    {
+        var context = other.Context;
+        var budget = (ulong)_entries.Count;
+        var span = (ulong)context.Cloud.Count;
+        foreach (var prefix in context.Vector.Values)
+        {
+            span += prefix;
+            if (span > budget || span < prefix)
+            {
+                RemoveSeenByEntries(other);
+                return;
+            }
+        }
+        if (span > budget)
+        {
+            RemoveSeenByEntries(other);
+            return;
+        }
+        foreach (var (replica, prefix) in context.Vector)
+        {
+            for (var counter = 1ul; counter <= prefix; counter++)
+            {
+                RemoveIfDropped(new Dot(replica, counter), other);
+            }
+        }
+        foreach (var dot in context.Cloud)
+        {
+            RemoveIfDropped(dot, other);
+        }
+    }
+
+    private void RemoveIfDropped(Dot dot, DotKernel<T> other)
+    {
+        if (_entries.ContainsKey(dot) && !other._entries.ContainsKey(dot))
+        {
+            RemoveEntry(dot);
+        }
+    }
+
+    private void RemoveSeenByEntries(DotKernel<T> other)
+    {
+        List<Dot>? removed = null;
+        foreach (var dot in _entries.Keys)
+        {
+            if (!other._entries.ContainsKey(dot) && other.Context.Contains(dot))
             {
                 (removed ??= []).Add(dot);
             }
@@ -60,20 +239,54 @@ internal sealed class DotKernel<T>
         {
             foreach (var dot in removed)
             {
-                Entries.Remove(dot);
+                RemoveEntry(dot);
             }
         }
-        Context.Merge(other.Context);
     }
 
-    public DotKernel<T> Clone()
+    private void AddEntry(Dot dot, T value)
     {
-        var copy = new DotKernel<T> { Context = Context.Clone() };
-        foreach (var (dot, value) in Entries)
+        _entries.Add(dot, value);
+        ref var dots = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, new Element(value), out var exists);
+        if (!exists)
         {
-            copy.Entries[dot] = value;
+            dots = new Dots(dot, null);
         }
-        return copy;
+        else
+        {
+            (dots.More ??= []).Add(dot);
+        }
+        if (_tracking)
+        {
+            _entryChanges!.Add((dot, value, true));
+        }
+    }
+
+    private void RemoveEntry(Dot dot)
+    {
+        if (!_entries.Remove(dot, out var value))
+        {
+            return;
+        }
+        var element = new Element(value);
+        ref var dots = ref CollectionsMarshal.GetValueRefOrNullRef(_index, element);
+        if (dots.First != dot)
+        {
+            dots.More!.Remove(dot);
+        }
+        else if (dots.More is { Count: > 0 } more)
+        {
+            dots.First = more[^1];
+            more.RemoveAt(more.Count - 1);
+        }
+        else
+        {
+            _index.Remove(element);
+        }
+        if (_tracking)
+        {
+            _entryChanges!.Add((dot, value, false));
+        }
     }
 
     /// <summary>
@@ -86,7 +299,7 @@ internal sealed class DotKernel<T>
     public (Dictionary<Dot, ulong> Replaced, HashSet<Dot> Implied) ImpliedDots()
     {
         var replaced = new Dictionary<Dot, ulong>();
-        var implied = new HashSet<Dot>(Entries.Keys);
+        var implied = new HashSet<Dot>(_entries.Keys);
         if (Context.DotCloud.Count == 0)
         {
             return (replaced, implied);
@@ -94,12 +307,12 @@ internal sealed class DotKernel<T>
         var cloud = new List<Dot>();
         foreach (var dot in Context.DotCloud)
         {
-            if (!Entries.ContainsKey(dot))
+            if (!_entries.ContainsKey(dot))
             {
                 cloud.Add(dot);
             }
         }
-        var entries = new List<Dot>(Entries.Keys);
+        var entries = new List<Dot>(_entries.Keys);
         entries.Sort();
         cloud.Sort();
         var next = 0;
@@ -144,13 +357,13 @@ internal sealed class DotKernel<T>
     {
         var (replaced, implied) = ImpliedDots();
         Context.WriteBodyBeyond(ref w, 1, implied);
-        var dots = new List<Dot>(Entries.Keys);
+        var dots = new List<Dot>(_entries.Keys);
         dots.Sort();
         foreach (var dot in dots)
         {
             w.WriteStartObject(2);
             DotKernel.WriteDot(ref w, 1, dot, replaced.GetValueOrDefault(dot));
-            Codec<T>.Instance.Write(ref w, 4, Entries[dot]);
+            Codec<T>.Instance.Write(ref w, 4, _entries[dot]);
             w.WriteEndObject();
         }
     }
@@ -196,7 +409,7 @@ internal sealed class DotKernel<T>
                         throw new SerializationException("Malformed CRDT data: an entry lacks its value or has other than one dot (replica, counter > 0).");
                     }
                     var dot = written[^1].Dot;
-                    if (!kernel.Entries.TryAdd(dot, value))
+                    if (!kernel.TryAddEntry(dot, value))
                     {
                         throw CrdtWire.Duplicate($"the entry of dot {dot}");
                     }
@@ -210,6 +423,12 @@ internal sealed class DotKernel<T>
         kernel.RestoreContext(context, written);
         return kernel;
     }
+
+    /// <summary>A value as an index key: values may be null, which a dictionary key may not.</summary>
+    private readonly record struct Element(T Value);
+
+    /// <summary>The dots of one value: nearly always one (a value written once, or by one replica), so only more take a list.</summary>
+    private record struct Dots(Dot First, List<Dot>? More);
 }
 
 /// <summary>The encoding of the dots that tag entries, shared by the kernel's entries and the map's keys.</summary>

@@ -3,9 +3,13 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Crdt;
 
 /// <summary>A grow-only counter: one monotonic count per replica; the value is their sum, the join their pointwise maximum.</summary>
-public sealed class GCounter : ICrdt<GCounter>
+public sealed class GCounter : ICrdt<GCounter>, IRevertibleCrdt
 {
     private readonly Dictionary<string, ulong> _counts = new(StringComparer.Ordinal);
+
+    // While changes are tracked: each changed replica's count before its first change (Had false: it had none).
+    private bool _tracking;
+    private Dictionary<string, (bool Had, ulong Count)>? _savedCounts;
 
     /// <summary>A zero counter.</summary>
     public GCounter() { }
@@ -43,7 +47,7 @@ public sealed class GCounter : ICrdt<GCounter>
     {
         ArgumentException.ThrowIfNullOrEmpty(replica);
         var count = checked(_counts.GetValueOrDefault(replica) + amount);
-        _counts[replica] = count;
+        Set(replica, count);
         var delta = new GCounter();
         delta._counts[replica] = count;
         return delta;
@@ -56,7 +60,7 @@ public sealed class GCounter : ICrdt<GCounter>
         {
             if (!_counts.TryGetValue(replica, out var mine) || mine < count)
             {
-                _counts[replica] = count;
+                Set(replica, count);
             }
         }
     }
@@ -70,6 +74,41 @@ public sealed class GCounter : ICrdt<GCounter>
             copy._counts[replica] = count;
         }
         return copy;
+    }
+
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_tracking);
+        _tracking = true;
+        _savedCounts ??= new Dictionary<string, (bool Had, ulong Count)>(StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        _savedCounts!.Clear();
+    }
+
+    /// <inheritdoc />
+    public void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        foreach (var (replica, (had, count)) in _savedCounts!)
+        {
+            if (had)
+            {
+                _counts[replica] = count;
+            }
+            else
+            {
+                _counts.Remove(replica);
+            }
+        }
+        _savedCounts.Clear();
     }
 
     /// <summary>Fields, sorted by replica: 1 = a replica, 2 = its count (see <see cref="CrdtWire.ReadCounts"/>).</summary>
@@ -95,4 +134,13 @@ public sealed class GCounter : ICrdt<GCounter>
 
     /// <inheritdoc />
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private void Set(string replica, ulong count)
+    {
+        if (_tracking && !_savedCounts!.ContainsKey(replica))
+        {
+            _savedCounts[replica] = (_counts.TryGetValue(replica, out var before), before);
+        }
+        _counts[replica] = count;
+    }
 }

@@ -8,9 +8,13 @@ namespace ActorEdge.Crdt;
 /// </summary>
 /// <typeparam name="TKey">The key type: it needs a codec and value equality.</typeparam>
 /// <typeparam name="TValue">The value type: it needs a codec.</typeparam>
-public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>> where TKey : notnull
+public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>>, IRevertibleCrdt where TKey : notnull
 {
     private readonly Dictionary<TKey, LwwRegister<TValue>> _entries = [];
+
+    // While changes are tracked: each register touched, copied before its first change (null: the key had none).
+    private bool _tracking;
+    private Dictionary<TKey, LwwRegister<TValue>?>? _savedRegisters;
 
     /// <inheritdoc />
     public static byte TypeTag => 7;
@@ -60,6 +64,7 @@ public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>> where TKe
     {
         foreach (var (key, register) in other._entries)
         {
+            Touch(key);
             if (_entries.TryGetValue(key, out var mine))
             {
                 mine.Merge(register);
@@ -80,6 +85,41 @@ public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>> where TKe
             copy._entries[key] = register.Clone();
         }
         return copy;
+    }
+
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_tracking);
+        _tracking = true;
+        _savedRegisters ??= [];
+    }
+
+    /// <inheritdoc />
+    public void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        _savedRegisters!.Clear();
+    }
+
+    /// <inheritdoc />
+    public void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _tracking = false;
+        foreach (var (key, before) in _savedRegisters!)
+        {
+            if (before is null)
+            {
+                _entries.Remove(key);
+            }
+            else
+            {
+                _entries[key] = before;
+            }
+        }
+        _savedRegisters.Clear();
     }
 
     /// <inheritdoc />
@@ -143,6 +183,7 @@ public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>> where TKe
 
     private LwwMap<TKey, TValue> Apply(TKey key, Func<LwwRegister<TValue>, LwwRegister<TValue>> change)
     {
+        Touch(key);
         if (!_entries.TryGetValue(key, out var register))
         {
             register = new LwwRegister<TValue>();
@@ -151,5 +192,14 @@ public sealed class LwwMap<TKey, TValue> : ICrdt<LwwMap<TKey, TValue>> where TKe
         var delta = new LwwMap<TKey, TValue>();
         delta._entries[key] = change(register);
         return delta;
+    }
+
+    /// <summary>Saves the register of <paramref name="key"/> before its first change while changes are tracked (a register copies in constant time).</summary>
+    private void Touch(TKey key)
+    {
+        if (_tracking && !_savedRegisters!.ContainsKey(key))
+        {
+            _savedRegisters[key] = _entries.TryGetValue(key, out var register) ? register.Clone() : null;
+        }
     }
 }

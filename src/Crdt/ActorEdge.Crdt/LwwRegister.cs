@@ -9,8 +9,11 @@ namespace ActorEdge.Crdt;
 /// carries its timestamp, so an older write cannot resurrect it).
 /// </summary>
 /// <typeparam name="T">The value type; it needs a codec (built-in or generated).</typeparam>
-public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>
+public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>, IRevertibleCrdt
 {
+    // While changes are tracked: the assignment before them (a register's whole state is four fields).
+    private (HlcTimestamp Timestamp, string Replica, bool HasValue, T? Value)? _saved;
+
     /// <inheritdoc />
     public static byte TypeTag => 3;
 
@@ -50,6 +53,28 @@ public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>
         var copy = new LwwRegister<T>();
         copy.CopyFrom(this);
         return copy;
+    }
+
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_saved.HasValue);
+        _saved = (Timestamp, Replica, HasValue, Value);
+    }
+
+    /// <inheritdoc />
+    public void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_saved.HasValue);
+        _saved = null;
+    }
+
+    /// <inheritdoc />
+    public void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_saved.HasValue);
+        (Timestamp, Replica, HasValue, Value) = _saved!.Value;
+        _saved = null;
     }
 
     /// <inheritdoc />

@@ -7,7 +7,7 @@ namespace ActorEdge.Crdt;
 /// kept (the reader resolves them, typically by writing the resolution back).
 /// </summary>
 /// <typeparam name="T">The value type; it needs a codec.</typeparam>
-public sealed class MVRegister<T> : ICrdt<MVRegister<T>>
+public sealed class MVRegister<T> : ICrdt<MVRegister<T>>, IRevertibleCrdt
 {
     private DotKernel<T> _kernel = new();
 
@@ -24,7 +24,7 @@ public sealed class MVRegister<T> : ICrdt<MVRegister<T>>
     public CausalContext Context => _kernel.Context;
 
     /// <summary>Writes <paramref name="value"/> on behalf of <paramref name="replica"/>, replacing the values seen; returns the delta.</summary>
-    public MVRegister<T> Write(string replica, T value) => new() { _kernel = _kernel.Add(replica, value, static (_, _) => true) };
+    public MVRegister<T> Write(string replica, T value) => new() { _kernel = _kernel.Add(replica, value, _kernel.Remove(static (_, _) => true)) };
 
     /// <summary>Removes the values seen; returns the delta.</summary>
     public MVRegister<T> Clear()
@@ -39,6 +39,15 @@ public sealed class MVRegister<T> : ICrdt<MVRegister<T>>
 
     /// <inheritdoc />
     public MVRegister<T> Clone() => new() { _kernel = _kernel.Clone() };
+
+    /// <inheritdoc />
+    public void TrackChanges() => _kernel.TrackChanges();
+
+    /// <inheritdoc />
+    public void AcceptChanges() => _kernel.AcceptChanges();
+
+    /// <inheritdoc />
+    public void RejectChanges() => _kernel.RejectChanges();
 
     /// <inheritdoc />
     public void WriteBody(ref Writer writer) => _kernel.WriteBody(ref writer);

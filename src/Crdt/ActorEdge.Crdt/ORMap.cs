@@ -24,12 +24,16 @@ namespace ActorEdge.Crdt;
 /// </remarks>
 /// <typeparam name="TKey">The key type: it needs a codec and value equality.</typeparam>
 /// <typeparam name="TValue">The CRDT held per key.</typeparam>
-public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
+public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>, IRevertibleCrdt
     where TKey : notnull
     where TValue : class, ICrdt<TValue>
 {
     private DotKernel<TKey> _keys = new();
     private readonly Dictionary<TKey, TValue> _values = [];
+
+    // While changes are tracked: each value touched, as it was before its first change (see Touch).
+    private bool _tracking;
+    private Dictionary<TKey, SavedValue>? _savedValues;
 
     /// <inheritdoc />
     public static byte TypeTag => 6;
@@ -38,7 +42,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     public static ORMap<TKey, TValue> CreateEmpty() => new();
 
     /// <summary>The keys present, ordered by their encoding.</summary>
-    public IReadOnlyList<TKey> Keys => ElementBytes<TKey>.SortBy(new HashSet<TKey>(_keys.Entries.Values), static k => k);
+    public IReadOnlyList<TKey> Keys => ElementBytes<TKey>.SortBy(_keys.DistinctValues, static k => k);
 
     /// <summary>The causal context of key presence.</summary>
     public CausalContext Context => _keys.Context;
@@ -56,18 +60,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     }
 
     /// <summary>Whether <paramref name="key"/> is present.</summary>
-    public bool ContainsKey(TKey key)
-    {
-        var comparer = EqualityComparer<TKey>.Default;
-        foreach (var present in _keys.Entries.Values)
-        {
-            if (comparer.Equals(present, key))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool ContainsKey(TKey key) => _keys.Contains(key);
 
     /// <summary>
     /// Updates the value of <paramref name="key"/> on behalf of <paramref name="replica"/>:
@@ -77,14 +70,14 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     public ORMap<TKey, TValue> Update(string replica, TKey key, Func<TValue, TValue> mutate)
     {
         ArgumentNullException.ThrowIfNull(mutate);
+        Touch(key);
         if (!_values.TryGetValue(key, out var value))
         {
             value = TValue.CreateEmpty();
             _values[key] = value;
         }
         var valueDelta = mutate(value);
-        var comparer = EqualityComparer<TKey>.Default;
-        var delta = new ORMap<TKey, TValue> { _keys = _keys.Add(replica, key, (d, k) => d.Replica == replica && comparer.Equals(k, key)) };
+        var delta = new ORMap<TKey, TValue> { _keys = _keys.Add(replica, key, _keys.Remove(key, replica)) };
         delta._values[key] = valueDelta;
         return delta;
     }
@@ -92,8 +85,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
     /// <summary>Removes <paramref name="key"/> as far as this replica has seen it; returns the delta.</summary>
     public ORMap<TKey, TValue> Remove(TKey key)
     {
-        var comparer = EqualityComparer<TKey>.Default;
-        var delta = _keys.Remove((_, k) => comparer.Equals(k, key));
+        var delta = _keys.Remove(key, null);
         _keys.Merge(delta);
         return new ORMap<TKey, TValue> { _keys = delta };
     }
@@ -104,6 +96,7 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
         _keys.Merge(other._keys);
         foreach (var (key, value) in other._values)
         {
+            Touch(key);
             if (_values.TryGetValue(key, out var mine))
             {
                 mine.Merge(value);
@@ -113,6 +106,55 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
                 _values[key] = value.Clone();
             }
         }
+    }
+
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        ChangeTracking.ThrowIfTracking(_tracking);
+        _keys.TrackChanges();
+        _tracking = true;
+        _savedValues ??= [];
+    }
+
+    /// <inheritdoc />
+    public void AcceptChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _keys.AcceptChanges();
+        _tracking = false;
+        foreach (var saved in _savedValues!.Values)
+        {
+            if (saved.Tracked)
+            {
+                ((IRevertibleCrdt)saved.Before!).AcceptChanges();
+            }
+        }
+        _savedValues.Clear();
+    }
+
+    /// <inheritdoc />
+    public void RejectChanges()
+    {
+        ChangeTracking.ThrowIfNotTracking(_tracking);
+        _keys.RejectChanges();
+        _tracking = false;
+        foreach (var (key, saved) in _savedValues!)
+        {
+            if (saved.Before is null)
+            {
+                _values.Remove(key);
+            }
+            else if (saved.Tracked)
+            {
+                ((IRevertibleCrdt)saved.Before).RejectChanges();
+            }
+            else
+            {
+                _values[key] = saved.Before;
+            }
+        }
+        _savedValues.Clear();
     }
 
     /// <inheritdoc />
@@ -242,10 +284,39 @@ public sealed class ORMap<TKey, TValue> : ICrdt<ORMap<TKey, TValue>>
         }
         for (var i = first; i < written.Count; i++)
         {
-            if (!_keys.Entries.TryAdd(written[i].Dot, key))
+            if (!_keys.TryAddEntry(written[i].Dot, key))
             {
                 throw CrdtWire.Duplicate($"the dot {written[i].Dot}");
             }
         }
     }
+
+    /// <summary>
+    /// Saves the value of <paramref name="key"/> before its first change while changes are tracked:
+    /// a value that tracks its own changes is told to (the map never replaces a value object it holds,
+    /// so undoing is that object's own), any other is copied; a key without a value is marked to go.
+    /// </summary>
+    private void Touch(TKey key)
+    {
+        if (!_tracking || _savedValues!.ContainsKey(key))
+        {
+            return;
+        }
+        if (!_values.TryGetValue(key, out var value))
+        {
+            _savedValues[key] = default;
+        }
+        else if (value is IRevertibleCrdt revertible)
+        {
+            revertible.TrackChanges();
+            _savedValues[key] = new SavedValue(value, Tracked: true);
+        }
+        else
+        {
+            _savedValues[key] = new SavedValue(value.Clone(), Tracked: false);
+        }
+    }
+
+    /// <summary>A value before a tracked change: null when the key had none; <paramref name="Tracked"/> when it is the live value, tracking its own changes, else a copy.</summary>
+    private readonly record struct SavedValue(TValue? Before, bool Tracked);
 }

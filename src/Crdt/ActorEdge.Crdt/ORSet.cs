@@ -7,7 +7,7 @@ namespace ActorEdge.Crdt;
 /// concurrent with a remove of the same element wins.
 /// </summary>
 /// <typeparam name="T">The element type: it needs a codec and value equality.</typeparam>
-public sealed class ORSet<T> : ICrdt<ORSet<T>>
+public sealed class ORSet<T> : ICrdt<ORSet<T>>, IRevertibleCrdt
 {
     private DotKernel<T> _kernel = new();
 
@@ -22,8 +22,7 @@ public sealed class ORSet<T> : ICrdt<ORSet<T>>
     {
         get
         {
-            var distinct = new HashSet<T>(_kernel.Entries.Values);
-            return ElementBytes<T>.SortBy(distinct, static v => v);
+            return ElementBytes<T>.SortBy(_kernel.DistinctValues, static v => v);
         }
     }
 
@@ -31,31 +30,19 @@ public sealed class ORSet<T> : ICrdt<ORSet<T>>
     public CausalContext Context => _kernel.Context;
 
     /// <summary>Whether <paramref name="element"/> is in the set.</summary>
-    public bool Contains(T element)
-    {
-        var comparer = EqualityComparer<T>.Default;
-        foreach (var value in _kernel.Entries.Values)
-        {
-            if (comparer.Equals(value, element))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool Contains(T element) => _kernel.Contains(element);
 
     /// <summary>Adds <paramref name="element"/> on behalf of <paramref name="replica"/>; returns the delta.</summary>
     public ORSet<T> Add(string replica, T element)
     {
-        var comparer = EqualityComparer<T>.Default;
-        return new ORSet<T> { _kernel = _kernel.Add(replica, element, (_, v) => comparer.Equals(v, element)) };
+        ArgumentException.ThrowIfNullOrEmpty(replica);
+        return new ORSet<T> { _kernel = _kernel.Add(replica, element, _kernel.Remove(element, null)) };
     }
 
     /// <summary>Removes <paramref name="element"/> as far as this replica has seen it added; returns the delta.</summary>
     public ORSet<T> Remove(T element)
     {
-        var comparer = EqualityComparer<T>.Default;
-        var delta = _kernel.Remove((_, v) => comparer.Equals(v, element));
+        var delta = _kernel.Remove(element, null);
         _kernel.Merge(delta);
         return new ORSet<T> { _kernel = delta };
     }
@@ -73,6 +60,15 @@ public sealed class ORSet<T> : ICrdt<ORSet<T>>
 
     /// <inheritdoc />
     public ORSet<T> Clone() => new() { _kernel = _kernel.Clone() };
+
+    /// <inheritdoc />
+    public void TrackChanges() => _kernel.TrackChanges();
+
+    /// <inheritdoc />
+    public void AcceptChanges() => _kernel.AcceptChanges();
+
+    /// <inheritdoc />
+    public void RejectChanges() => _kernel.RejectChanges();
 
     /// <inheritdoc />
     public void WriteBody(ref Writer writer) => _kernel.WriteBody(ref writer);

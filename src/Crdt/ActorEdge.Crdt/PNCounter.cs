@@ -3,7 +3,7 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Crdt;
 
 /// <summary>A counter that goes up and down: a <see cref="GCounter"/> of increments and one of decrements.</summary>
-public sealed class PNCounter : ICrdt<PNCounter>
+public sealed class PNCounter : ICrdt<PNCounter>, IRevertibleCrdt
 {
     private readonly GCounter _increments;
     private readonly GCounter _decrements;
@@ -45,6 +45,27 @@ public sealed class PNCounter : ICrdt<PNCounter>
 
     /// <inheritdoc />
     public PNCounter Clone() => new(_increments.Clone(), _decrements.Clone());
+
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        _increments.TrackChanges();
+        _decrements.TrackChanges();
+    }
+
+    /// <inheritdoc />
+    public void AcceptChanges()
+    {
+        _increments.AcceptChanges();
+        _decrements.AcceptChanges();
+    }
+
+    /// <inheritdoc />
+    public void RejectChanges()
+    {
+        _increments.RejectChanges();
+        _decrements.RejectChanges();
+    }
 
     /// <summary>
     /// Fields, sorted by replica: 1 = a replica, 2 = its count of increments, 3 = of decrements

@@ -90,6 +90,12 @@ public sealed class CrdtReplicationOptions
     /// of it (use the same name on every silo). Built in: gcounter, pncounter, the registers, sets
     /// and maps of strings, and ormap:string:gcounter / ormap:string:pncounter.
     /// </summary>
+    /// <remarks>
+    /// A local update that is refused (its mutator throws, or its delta is larger than one message)
+    /// changes nothing. To guarantee that, a type that implements <see cref="IRevertibleCrdt"/> records
+    /// and undoes only what the update changed; any other type is copied whole (<c>Clone</c>) before
+    /// every update, which costs the size of the state.
+    /// </remarks>
     public CrdtReplicationOptions RegisterType<T>(string name) where T : class, ICrdt<T>
     {
         Types.Register<T>(name);

@@ -14,7 +14,8 @@ namespace ActorEdge.Benchmarks.Crdt;
 /// CRDT replication numbers for docs/benchmarks-crdt.md: delta bytes per update against the size
 /// of the change, propagation latency against the link round trip plus the send interval,
 /// updates/s per silo, and convergence time after a partition heals (3 and 6 silos).
-/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c> (<c>-- crdt bytes</c>: the byte tables only).
+/// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt</c> (<c>-- crdt bytes</c>: the byte tables only;
+/// <c>-- crdt throughput</c>: the updates/s without a journal only; <c>-- crdt scaling</c>: update cost against state size, see <see cref="CrdtScalingRunner"/>).
 /// </summary>
 internal static class CrdtQuickRunner
 {
@@ -22,6 +23,16 @@ internal static class CrdtQuickRunner
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && string.Equals(args[0], "scaling", StringComparison.OrdinalIgnoreCase))
+        {
+            await CrdtScalingRunner.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        if (args.Length > 0 && string.Equals(args[0], "throughput", StringComparison.OrdinalIgnoreCase))
+        {
+            await ThroughputAsync(journal: false).ConfigureAwait(false);
+            return 0;
+        }
         DeltaSizes();
         await WireBytesPerUpdateAsync().ConfigureAwait(false);
         if (args.Length > 0 && string.Equals(args[0], "bytes", StringComparison.OrdinalIgnoreCase))

@@ -170,32 +170,39 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var entry = GetOrCreate(key, type);
             var crdt = ((ReplicatedValue<T>)entry.Value).Crdt;
             // Refusing an oversized delta needs the state as it was. Splitting it instead would need every
-            // CRDT type to split its deltas, and full sync sends states whole anyway. A register clones by reference.
-            var before = crdt.Clone();
-            T? delta;
+            // CRDT type to split its deltas, and full sync sends states whole anyway. A type that tracks its
+            // changes undoes only what the mutator touched; any other is copied whole before it runs.
+            var revertible = crdt as IRevertibleCrdt;
+            var before = revertible is null ? crdt.Clone() : null;
+            revertible?.TrackChanges();
+            byte[] bytes;
+            long wall;
             try
             {
-                delta = mutate(crdt, entry.Version);
+                var delta = mutate(crdt, entry.Version);
+                if (delta is null)
+                {
+                    revertible?.AcceptChanges();
+                    return entry.Version.Clone();
+                }
+                bytes = CrdtSerializer.SerializeToArray(delta, ReplicaId);
+                wall = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+                var bound = DeltaWireBound(new DeltaRecord(0, key, type, 0, bytes, wall));
+                if (bound > RecordBudget)
+                {
+                    throw new CrdtStorageException(
+                        $"The update of '{key}' was refused: its delta is {bytes.Length} bytes ({bound} with its key and framing), more than the {RecordBudget} bytes one replication message can carry (MessagingOptions.MaxMessageSize minus {CrdtReplicationOptions.TransportHeadroomBytes} bytes of headroom). The state is unchanged; store less in one state, or raise MessagingOptions.MaxMessageSize on every silo.");
+                }
             }
             catch
             {
-                // A mutator that throws (a stale ETag, a bad argument) changes nothing either, not even a new key.
-                RestoreLocked(key, existed ? entry : null, new ReplicatedValue<T>(type, before), dropped);
+                // A mutator that throws (a stale ETag, a bad argument), a delta that cannot be encoded or is
+                // too large: the update changes nothing, not even a new key.
+                revertible?.RejectChanges();
+                RestoreLocked(key, existed ? entry : null, before is null ? null : new ReplicatedValue<T>(type, before), dropped);
                 throw;
             }
-            if (delta is null)
-            {
-                return entry.Version.Clone();
-            }
-            var bytes = CrdtSerializer.SerializeToArray(delta, ReplicaId);
-            var wall = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-            var bound = DeltaWireBound(new DeltaRecord(0, key, type, 0, bytes, wall));
-            if (bound > RecordBudget)
-            {
-                RestoreLocked(key, existed ? entry : null, new ReplicatedValue<T>(type, before), dropped);
-                throw new CrdtStorageException(
-                    $"The update of '{key}' was refused: its delta is {bytes.Length} bytes ({bound} with its key and framing), more than the {RecordBudget} bytes one replication message can carry (MessagingOptions.MaxMessageSize minus {CrdtReplicationOptions.TransportHeadroomBytes} bytes of headroom). The state is unchanged; store less in one state, or raise MessagingOptions.MaxMessageSize on every silo.");
-            }
+            revertible?.AcceptChanges();
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
@@ -357,8 +364,11 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         return entry;
     }
 
-    /// <summary>Undoes a refused local mutation: the entry gets its value back, or a new entry goes (with the dropped-key marker it replaced).</summary>
-    private void RestoreLocked(string key, ReplicaEntry? existing, IReplicatedValue before, DroppedKey? dropped)
+    /// <summary>
+    /// Undoes a refused local mutation: the entry gets its value back (a copy taken before; null when
+    /// the value undid its changes itself), or a new entry goes (with the dropped-key marker it replaced).
+    /// </summary>
+    private void RestoreLocked(string key, ReplicaEntry? existing, IReplicatedValue? before, DroppedKey? dropped)
     {
         if (existing is null)
         {
@@ -369,7 +379,10 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             }
             return;
         }
-        _entries[key] = new ReplicaEntry(before, existing.Version) { PeerVersions = existing.PeerVersions };
+        if (before is not null)
+        {
+            _entries[key] = new ReplicaEntry(before, existing.Version) { PeerVersions = existing.PeerVersions };
+        }
     }
 
     private void SignalChangedLocked()

@@ -1,5 +1,4 @@
 using ActorEdge.Crdt;
-using ActorEdge.Serialization;
 using ActorEdge.TestingHost;
 using static ActorEdge.Persistence.Crdt.Tests.CrdtClusterKit;
 
@@ -87,10 +86,10 @@ public sealed class CrdtRefusedUpdateTests
     [Fact]
     public async Task Update_OfARegisteredTypeThatDoesNotTrackChanges_ThatThrows_ChangesNothing_NotEvenANewKey()
     {
-        await using var kit = await StartAsync(1, o => o.RegisterType<MaxCrdt>("test:max"));
+        await using var kit = await StartAsync(1, o => o.RegisterType<MaxValue>("test:max"));
         var silo = kit.Cluster.Silos[0];
         var (grain, fresh) = (NewGrain(), NewGrain());
-        var state = State<MaxCrdt>(silo, grain);
+        var state = State<MaxValue>(silo, grain);
         await state.UpdateAsync((m, _) => m.Raise(7));
         var version = state.Version.ToString();
 
@@ -99,7 +98,7 @@ public sealed class CrdtRefusedUpdateTests
             m.Raise(50);
             throw new InvalidOperationException("refused");
         }));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => State<MaxCrdt>(silo, fresh).UpdateAsync((m, _) =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => State<MaxValue>(silo, fresh).UpdateAsync((m, _) =>
         {
             m.Raise(9);
             throw new InvalidOperationException("refused");
@@ -109,59 +108,8 @@ public sealed class CrdtRefusedUpdateTests
         Assert.Equal(version, state.Version.ToString());
         Assert.Equal(1ul, Replicator(silo).LocalSequence);
         Assert.True(Storage(silo).GetVersion("s", fresh).Context.IsEmpty);
-        Assert.False(Replicator(silo).TryRead<MaxCrdt>(((CrdtGrainStorage)Storage(silo)).KeyOf("s", fresh), out _, out _));
+        Assert.False(Replicator(silo).TryRead<MaxValue>(((CrdtGrainStorage)Storage(silo)).KeyOf("s", fresh), out _, out _));
         await state.UpdateAsync((m, _) => m.Raise(8));
         Assert.Equal(8ul, state.Value.Value);
-    }
-}
-
-/// <summary>A registered user CRDT that does not implement <see cref="IRevertibleCrdt"/>: the maximum of the values raised to.</summary>
-public sealed class MaxCrdt : ICrdt<MaxCrdt>
-{
-    /// <summary>The value.</summary>
-    public ulong Value { get; private set; }
-
-    /// <inheritdoc />
-    public static byte TypeTag => 201;
-
-    /// <inheritdoc />
-    public static MaxCrdt CreateEmpty() => new();
-
-    /// <summary>Raises the value to at least <paramref name="value"/>; returns the delta.</summary>
-    public MaxCrdt Raise(ulong value)
-    {
-        Value = Math.Max(Value, value);
-        return new MaxCrdt { Value = Value };
-    }
-
-    /// <inheritdoc />
-    public void Merge(MaxCrdt other) => Value = Math.Max(Value, other.Value);
-
-    /// <inheritdoc />
-    public MaxCrdt Clone() => new() { Value = Value };
-
-    /// <inheritdoc />
-    public void WriteBody(ref Writer writer)
-    {
-        writer.WriteFieldHeader(1, WireType.VarInt);
-        writer.WriteVarUInt64(Value);
-    }
-
-    /// <inheritdoc />
-    public static MaxCrdt ReadBody(ref Reader reader)
-    {
-        var value = new MaxCrdt();
-        while (reader.TryReadFieldHeader(out var field, out var wireType))
-        {
-            if (field == 1)
-            {
-                value.Value = reader.ReadVarUInt64();
-            }
-            else
-            {
-                reader.SkipField(wireType);
-            }
-        }
-        return value;
     }
 }

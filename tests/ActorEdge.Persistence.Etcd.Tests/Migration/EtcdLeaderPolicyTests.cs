@@ -28,6 +28,31 @@ public sealed class EtcdLeaderPolicyTests(ThreeNodeEtcdFixture etcd) : IClassFix
     }
 
     [Fact]
+    public async Task MoveToNode_AskedAgainWithinTheCooldown_IsRefusedFromTheLastClaimWithoutAskingEtcd()
+    {
+        await using var n0 = Silo("n0");
+        await using var n2 = Silo("n2");
+        await Reset("n0");
+        Assert.Equal(LeaderMoveOutcome.Moved, await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+
+        var asks = new List<LeaderMoveOutcome>();
+        for (var i = 0; i < 8; i++)
+        {
+            asks.Add(await n2.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None));
+        }
+        // The silo that made the claim: asked for another member, it answers from its own claim too.
+        var fromTheClaimant = await n0.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None);
+
+        Assert.All(asks, o => Assert.Equal(LeaderMoveOutcome.CoolingDown, o));
+        Assert.Equal(LeaderMoveOutcome.CoolingDown, fromTheClaimant);
+        Assert.Equal((1, 1), (n2.LeaderPolicy.Decisions, n0.LeaderPolicy.Decisions));
+        Assert.Equal("n1", await etcd.LeaderAsync());
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(LeaderMoveOutcome.Moved, await n2.LeaderPolicy.MoveToNodeAsync("n2", CancellationToken.None));
+        Assert.Equal("n2", await etcd.LeaderAsync());
+    }
+
+    [Fact]
     public async Task MoveToNode_LeaderAlreadyThere_DoesNotClaim()
     {
         await using var n1 = Silo("n1");

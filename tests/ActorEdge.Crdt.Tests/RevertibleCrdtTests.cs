@@ -1,4 +1,3 @@
-using ActorEdge.Serialization;
 using FsCheck;
 using FsCheck.Fluent;
 

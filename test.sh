@@ -20,6 +20,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Garnet (a Redis-compatible server the Redis suites also run against) ships as a .NET tool.
+# Install it once here, before the test projects run in parallel and would race to install it.
+garnet_dir="${TMPDIR:-/tmp}"; garnet_dir="${garnet_dir%/}/actoredge-tools/garnet"
+if [ -z "${GARNET_SERVER:-}" ] && ! command -v garnet-server >/dev/null 2>&1 && [ ! -x "$garnet_dir/garnet-server" ]; then
+  echo "Installing garnet-server (.NET tool) into $garnet_dir..."
+  dotnet tool install --tool-path "$garnet_dir" garnet-server >/dev/null \
+    || echo "warning: could not install garnet-server; the Garnet tests will say so"
+fi
+
 dotnet build ActorEdge.sln -c Release -nologo -v quiet
 
 log=$(mktemp)

@@ -213,6 +213,10 @@ public sealed class RedisServerProcess : IAsyncDisposable
         var toolPath = Path.Combine(Path.GetTempPath(), "actoredge-tools", "garnet");
         var binary = Path.Combine(toolPath, "garnet-server");
         await GarnetInstall.WaitAsync();
+        // Test projects run in parallel processes: a lock file keeps a second install from failing
+        // on the half-made tool folder of the first ("already exists").
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(toolPath)!);
+        await using var installLock = await LockAsync(toolPath + ".lock");
         try
         {
             if (File.Exists(binary))
@@ -239,6 +243,22 @@ public sealed class RedisServerProcess : IAsyncDisposable
         finally
         {
             GarnetInstall.Release();
+        }
+    }
+
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 1800)
+            {
+                // Another process installs: wait (an install takes well under the 3 minutes allowed).
+                await Task.Delay(100);
+            }
         }
     }
 

@@ -48,7 +48,8 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
     private IReadOnlyList<EtcdMember>? _members;
     // The last claim this silo made or read: until its cool-down ends, asks for another member are
     // refused without a round trip (8 grains moving together asked one by one, three calls each).
-    private (string Member, DateTimeOffset At)? _lastClaim;
+    // A reference, so a reader outside the decision's lock never sees a member with another claim's time.
+    private volatile Claim? _lastClaim;
     private int _decisions;
 
     /// <summary>How many asks went to etcd to decide (the others were answered from the last claim or found the move done).</summary>
@@ -109,7 +110,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
             var claim = await client.GetValueAsync(ClaimKey, serializable: true, cancellationToken).ConfigureAwait(false);
             if (claim is not null && TryParseClaim(claim.ValueString, out var claimedMember, out var at))
             {
-                _lastClaim = (claimedMember, at);
+                _lastClaim = new Claim(claimedMember, at);
                 if (CoolingDown(at, now))
                 {
                     LogDebugCoolingDown(logger, name, claimedMember, now - at);
@@ -126,7 +127,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
                 LogDebugLostClaim(logger, name);
                 return LeaderMoveOutcome.LostClaim;
             }
-            _lastClaim = (name, now);
+            _lastClaim = new Claim(name, now);
         }
         await client.MoveLeaderAsync(member.Id, cancellationToken).ConfigureAwait(false);
         LogInformationMoved(logger, name, node);
@@ -156,6 +157,8 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         var age = now - at;
         return age < options.LeaderMoveCooldown && age > -options.LeaderMoveCooldown;
     }
+
+    private sealed record Claim(string Member, DateTimeOffset At);
 
     internal static bool TryParseClaim(string value, out string member, out DateTimeOffset at)
     {

@@ -65,6 +65,26 @@ public sealed class CrdtValueTests
     }
 
     [Fact]
+    public void LwwRegister_AWinningAssignmentOrClearIsTheWholeState_ALosingOneIsNot()
+    {
+        var register = new LwwRegister<byte[]>();
+        var won = register.Assign([1, 2, 3], T(10), "a");
+        Assert.True(register.IsWholeState(won));
+
+        var lost = register.Assign([4], T(9), "a");
+        Assert.Equal([1, 2, 3], register.Value);
+        Assert.False(register.IsWholeState(lost));
+
+        // An equal-timestamp tie lost to a greater replica is not the state either.
+        var tie = register.Assign([5], T(10), "0");
+        Assert.False(register.IsWholeState(tie));
+
+        var cleared = register.Clear(T(11), "b");
+        Assert.True(register.IsWholeState(cleared));
+        Assert.False(register.IsWholeState(won));
+    }
+
+    [Fact]
     public void MVRegister_ConcurrentWritesKept_NextWriteReplacesBoth()
     {
         var a = new MVRegister<string>();

@@ -10,6 +10,7 @@ namespace ActorEdge.Persistence.Crdt.Tests;
 internal sealed class CrdtClusterKit : IAsyncDisposable
 {
     private readonly HashSet<(SiloAddress, SiloAddress)> _cut = [];
+    private readonly HashSet<SiloAddress> _quarantined = [];
     private readonly List<string> _journals = [];
 
     private CrdtClusterKit(TestCluster cluster)
@@ -132,11 +133,21 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         }
     }
 
+    /// <summary>Isolates <paramref name="silo"/> from every other silo, those started later included.</summary>
+    public void Quarantine(SiloHandle silo)
+    {
+        lock (_cut)
+        {
+            _quarantined.Add(silo.Address);
+        }
+    }
+
     public void HealAll()
     {
         lock (_cut)
         {
             _cut.Clear();
+            _quarantined.Clear();
         }
     }
 
@@ -175,7 +186,7 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         {
             lock (_cut)
             {
-                return !_cut.Contains((self, peer));
+                return !_cut.Contains((self, peer)) && !_quarantined.Contains(self) && !_quarantined.Contains(peer);
             }
         };
     }

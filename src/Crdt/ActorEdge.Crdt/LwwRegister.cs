@@ -9,7 +9,7 @@ namespace ActorEdge.Crdt;
 /// carries its timestamp, so an older write cannot resurrect it).
 /// </summary>
 /// <typeparam name="T">The value type; it needs a codec (built-in or generated).</typeparam>
-public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>, IRevertibleCrdt
+public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>, IRevertibleCrdt, IWholeStateDelta<LwwRegister<T>>
 {
     // While changes are tracked: the assignment before them (a register's whole state is four fields).
     private (HlcTimestamp Timestamp, string Replica, bool HasValue, T? Value)? _saved;
@@ -37,6 +37,15 @@ public sealed class LwwRegister<T> : ICrdt<LwwRegister<T>>, IRevertibleCrdt
 
     /// <summary>Clears the value at <paramref name="timestamp"/>; returns the delta.</summary>
     public LwwRegister<T> Clear(HlcTimestamp timestamp, string replica) => Apply(false, default, timestamp, replica);
+
+    /// <inheritdoc />
+    /// <remarks>True when the assignment won, so the register holds exactly it; false for one that lost to a later assignment.</remarks>
+    public bool IsWholeState(LwwRegister<T> delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        // A winning assignment is copied by reference, so even a byte[] value compares equal.
+        return Timestamp == delta.Timestamp && Replica == delta.Replica && HasValue == delta.HasValue && EqualityComparer<T>.Default.Equals(Value, delta.Value);
+    }
 
     /// <inheritdoc />
     public void Merge(LwwRegister<T> other)

@@ -13,7 +13,21 @@ internal sealed partial class CrdtReplicator
         ReplicationCodec.WriteString(ref w, 4, origin);
         ReplicationCodec.WriteUInt64(ref w, 5, record.DotCounter);
         ReplicationCodec.WriteUInt64(ref w, 6, record.Sequence);
-        ReplicationCodec.WriteBytes(ref w, 7, record.Delta);
+        // A dot-only record has no bytes: the batch record it is journaled in holds the record that carries its effect.
+        if (!record.DotOnly)
+        {
+            ReplicationCodec.WriteBytes(ref w, 7, record.Delta);
+        }
+    });
+
+    /// <summary>The records of one received batch as one journal record: replayed whole or, when torn, not at all.</summary>
+    private static byte[] EncodeJournalBatch(List<byte[]> records) => ReplicationCodec.Encode((ref Writer w) =>
+    {
+        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalBatch);
+        foreach (var record in records)
+        {
+            ReplicationCodec.WriteBytes(ref w, 10, record);
+        }
     });
 
     private static byte[] EncodeJournalState(StateRecord record) => ReplicationCodec.Encode((ref Writer w) =>
@@ -98,6 +112,7 @@ internal sealed partial class CrdtReplicator
         string? key = null, type = null, origin = null;
         byte[]? bytes = null;
         CausalContext? version = null;
+        List<byte[]>? batch = null;
         while (r.TryReadFieldHeader(out var field, out var wireType))
         {
             switch (field)
@@ -111,12 +126,13 @@ internal sealed partial class CrdtReplicator
                 case 7: bytes = ReplicationCodec.ReadBytes(ref r, wireType); break;
                 case 8: version = ReplicationCodec.ReadContext(ref r, wireType); break;
                 case 9: droppedAt = ReplicationCodec.ReadInt64(ref r, wireType); break;
+                case 10: (batch ??= []).Add(ReplicationCodec.ReadBytes(ref r, wireType)); break;
                 default: r.SkipField(wireType); break;
             }
         }
         switch (kind)
         {
-            case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && bytes is not null && dot != 0:
+            case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && dot != 0:
             {
                 MarkDeliveredLocked(origin, sequence);
                 if (IsDroppedLocked(key, ContextOf(new Dot(origin, dot))))
@@ -124,10 +140,20 @@ internal sealed partial class CrdtReplicator
                     break;
                 }
                 var entry = GetOrCreate(key, type);
-                entry.Value.Merge(entry.Value.Decode(bytes, origin));
+                // Without bytes, a dot-only record of a batch: a later record of the batch carries its effect.
+                if (bytes is not null)
+                {
+                    entry.Value.Merge(entry.Value.Decode(bytes, origin));
+                }
                 entry.Version.Add(new Dot(origin, dot));
                 break;
             }
+            case ReplicationCodec.JournalBatch when batch is not null:
+                foreach (var record in batch)
+                {
+                    ReplayRecord(record);
+                }
+                break;
             case ReplicationCodec.JournalState when key is not null && type is not null && bytes is not null && version is not null:
             {
                 if (IsDroppedLocked(key, version))

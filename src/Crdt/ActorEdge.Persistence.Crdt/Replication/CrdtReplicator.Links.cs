@@ -191,6 +191,7 @@ internal sealed partial class CrdtReplicator
         }
         ulong? acknowledged;
         List<DeltaRecord>? batch = null;
+        HashSet<int>? dotOnly = null;
         var fullSync = false;
         ulong first;
         lock (_gate)
@@ -205,25 +206,7 @@ internal sealed partial class CrdtReplicator
                 }
                 else
                 {
-                    var start = (int)(acked + 1 - _logStart);
-                    var count = (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked);
-                    // Long sums: MaxBatchBytes may be near int.MaxValue. The first delta always goes (a larger
-                    // one was refused when written); the batch's encoding stays within the transport's limit.
-                    var budget = RecordBudget;
-                    long bytes = _log[start].Delta.Length;
-                    var wire = DeltaWireBound(_log[start]);
-                    for (var taken = 1; taken < count; taken++)
-                    {
-                        var next = _log[start + taken];
-                        bytes += next.Delta.Length;
-                        wire += DeltaWireBound(next);
-                        if (bytes > _options.MaxBatchBytes || wire > budget)
-                        {
-                            count = taken;
-                            break;
-                        }
-                    }
-                    batch = _log.GetRange(start, count);
+                    (batch, dotOnly) = TakeBatchLocked((int)(acked + 1 - _logStart), (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked));
                 }
             }
         }
@@ -254,17 +237,19 @@ internal sealed partial class CrdtReplicator
                 w.WriteVarInt64(link.WallBase);
             }
             ReplicationCodec.WriteUInt64(ref w, 2, first);
-            foreach (var record in records)
+            for (var i = 0; i < records.Count; i++)
             {
+                var record = records[i];
                 var defines = !link.KeyNumbers.TryGetValue(record.Key, out var number);
                 if (defines)
                 {
                     number = (ulong)link.KeyNumbers.Count;
                     link.KeyNumbers[record.Key] = number;
                 }
-                ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase);
+                ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase, dotOnly?.Contains(i) == true);
             }
         });
+        Stats.RecordDotOnlySent(dotOnly?.Count ?? 0);
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
         var (delivered, unknownSession) = ReadDelivered(response);
         if (unknownSession)
@@ -279,6 +264,55 @@ internal sealed partial class CrdtReplicator
             TrimLogLocked();
             return delivered < _durableSequence;
         }
+    }
+
+    /// <summary>
+    /// The logged deltas from index <paramref name="start"/> that one request carries: at most
+    /// <paramref name="count"/> and MaxBatchBytes, and within the transport's limit (the first always
+    /// goes: a larger one was refused when written). A delta followed in the batch by a whole-state
+    /// delta of its key goes as its dot alone (the indices returned), since that later delta includes
+    /// it; it then counts only its framing against the limits.
+    /// </summary>
+    private (List<DeltaRecord> Batch, HashSet<int>? DotOnly) TakeBatchLocked(int start, int count)
+    {
+        var budget = RecordBudget;
+        var batch = new List<DeltaRecord>();
+        HashSet<int>? dotOnly = null;
+        // Per key, the records of the batch that still carry their bytes.
+        var carriers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        // Long sums: MaxBatchBytes may be near int.MaxValue.
+        long bytes = 0, wire = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var next = _log[start + i];
+            long freed = 0;
+            var superseded = next.WholeState && carriers.TryGetValue(next.Key, out var earlier) ? earlier : null;
+            if (superseded is not null)
+            {
+                foreach (var index in superseded)
+                {
+                    freed += batch[index].Delta.Length;
+                }
+            }
+            if (i > 0 && (bytes + next.Delta.Length - freed > _options.MaxBatchBytes || wire + DeltaWireBound(next) - freed > budget))
+            {
+                break;
+            }
+            if (superseded is not null)
+            {
+                (dotOnly ??= []).UnionWith(superseded);
+                superseded.Clear();
+            }
+            bytes += next.Delta.Length - freed;
+            wire += DeltaWireBound(next) - freed;
+            if (!carriers.TryGetValue(next.Key, out var own))
+            {
+                carriers[next.Key] = own = [];
+            }
+            own.Add(i);
+            batch.Add(next);
+        }
+        return (batch, dotOnly);
     }
 
     /// <summary>

@@ -79,10 +79,11 @@ internal sealed partial class CrdtReplicator
         {
             foreach (var delta in wire)
             {
-                records.Add(new DeltaRecord(first + (ulong)records.Count, delta.Key ?? throw new SerializationException("A delta outside a session lacks its key."), delta.Type!, delta.DotCounter, delta.Delta, delta.Wall));
+                records.Add(new DeltaRecord(first + (ulong)records.Count, delta.Key ?? throw new SerializationException("A delta outside a session lacks its key."), delta.Type!, delta.DotCounter, delta.Delta, delta.Wall, DotOnly: delta.DotOnly));
             }
         }
         ArgumentNullException.ThrowIfNull(origin);
+        CheckDotOnlyCarried(records);
 
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var journal = new List<byte[]>();
@@ -98,7 +99,7 @@ internal sealed partial class CrdtReplicator
             else
             {
                 // Decode everything first: a corrupt delta rejects the batch and changes nothing.
-                var decoded = new List<(DeltaRecord Record, ReplicaEntry Entry, object Delta)>();
+                var decoded = new List<(DeltaRecord Record, ReplicaEntry Entry, object? Delta)>();
                 var skipped = new List<ulong>();
                 foreach (var record in records)
                 {
@@ -113,11 +114,15 @@ internal sealed partial class CrdtReplicator
                         continue;
                     }
                     var entry = GetOrCreate(record.Key, record.Type);
-                    decoded.Add((record, entry, entry.Value.Decode(record.Delta, origin)));
+                    decoded.Add((record, entry, record.DotOnly ? null : entry.Value.Decode(record.Delta, origin)));
                 }
                 foreach (var (record, entry, delta) in decoded)
                 {
-                    entry.Value.Merge(delta);
+                    // A dot-only record's effect comes with a later record of its key, applied in this same step.
+                    if (delta is not null)
+                    {
+                        entry.Value.Merge(delta);
+                    }
                     entry.Version.Add(new Dot(origin, record.DotCounter));
                     Clock.Observe(new HlcTimestamp(record.WallMilliseconds, 0));
                     CrdtInstruments.ReplicationLag.Record(Math.Max(0, now - record.WallMilliseconds));
@@ -138,9 +143,31 @@ internal sealed partial class CrdtReplicator
                 }
             }
         }
-        // Acknowledge only what is durable: a crash before this line makes the origin resend.
-        await JournalAsync(journal).ConfigureAwait(false);
+        // Acknowledge only what is durable: a crash before this line makes the origin resend. One
+        // journal record for the batch, so a torn write never keeps a dot without the record that carries its effect.
+        await JournalAsync(journal.Count > 1 ? [EncodeJournalBatch(journal)] : journal).ConfigureAwait(false);
         return EncodeDelivered(delivered);
+    }
+
+    /// <summary>Refuses a batch in which a dot-only record is not followed by a record of its key that carries bytes.</summary>
+    private static void CheckDotOnlyCarried(List<DeltaRecord> records)
+    {
+        HashSet<string>? waiting = null;
+        foreach (var record in records)
+        {
+            if (record.DotOnly)
+            {
+                (waiting ??= new HashSet<string>(StringComparer.Ordinal)).Add(record.Key);
+            }
+            else
+            {
+                waiting?.Remove(record.Key);
+            }
+        }
+        if (waiting is { Count: > 0 })
+        {
+            throw new SerializationException($"A delta batch sends '{waiting.First()}' as its dot alone, but no later delta of the key in the batch carries its effect.");
+        }
     }
 
     /// <summary>
@@ -501,7 +528,7 @@ internal sealed partial class CrdtReplicator
                 return false;
             }
             var (key, type) = inbound.Keys[(int)number];
-            records.Add(new DeltaRecord(first + (ulong)records.Count, key, type, delta.DotCounter, delta.Delta, inbound.WallBase + delta.Wall));
+            records.Add(new DeltaRecord(first + (ulong)records.Count, key, type, delta.DotCounter, delta.Delta, inbound.WallBase + delta.Wall, DotOnly: delta.DotOnly));
         }
         resolvedOrigin = inbound.Origin;
         return true;

@@ -177,6 +177,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             revertible?.TrackChanges();
             byte[] bytes;
             long wall;
+            bool wholeState;
             try
             {
                 var delta = mutate(crdt, entry.Version);
@@ -185,6 +186,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
                     revertible?.AcceptChanges();
                     return entry.Version.Clone();
                 }
+                wholeState = crdt is IWholeStateDelta<T> whole && whole.IsWholeState(delta);
                 bytes = CrdtSerializer.SerializeToArray(delta, ReplicaId);
                 wall = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
                 var bound = DeltaWireBound(new DeltaRecord(0, key, type, 0, bytes, wall));
@@ -206,7 +208,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
-            var record = new DeltaRecord(sequence, key, type, dot.Counter, bytes, wall);
+            var record = new DeltaRecord(sequence, key, type, dot.Counter, bytes, wall, wholeState);
             _log.Add(record);
             if (_log.Count > _options.DeltaLogCapacity)
             {
@@ -440,6 +442,13 @@ internal sealed class ReplicationStats
     public void RecordBootstrapRequest() => Interlocked.Increment(ref _bootstrapRequests);
 
     public void RecordSendFailure() => Interlocked.Increment(ref _sendFailures);
+
+    private long _dotOnlySent;
+
+    /// <summary>Deltas sent as their dot alone, a later whole-state delta of their key in the same batch carrying them.</summary>
+    public long DotOnlySent => Interlocked.Read(ref _dotOnlySent);
+
+    public void RecordDotOnlySent(int deltas) => Interlocked.Add(ref _dotOnlySent, deltas);
 
     private long _handOverStates, _handOverStateBytes;
 

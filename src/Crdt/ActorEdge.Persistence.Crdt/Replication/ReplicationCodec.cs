@@ -5,14 +5,20 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Persistence.Crdt.Replication;
 
 /// <summary>One local delta, as kept for retransmission and sent to peers.</summary>
-internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, byte[] Delta, long WallMilliseconds);
+/// <summary>
+/// One update of a key, as logged and replicated. <paramref name="WholeState"/>: the delta is the key's
+/// whole state after the update, so it includes every earlier delta of the key (IWholeStateDelta).
+/// <paramref name="DotOnly"/>: the record arrived as its dot alone, a later record of its key in the
+/// same batch carrying its effect (<see cref="Delta"/> is then empty).
+/// </summary>
+internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, byte[] Delta, long WallMilliseconds, bool WholeState = false, bool DotOnly = false);
 
 /// <summary>
 /// A delta as read from a batch, before its key is resolved: sessionless records carry key and type;
 /// session records carry a key number (with key and type the first time) and a wall clock relative
 /// to the session's base.
 /// </summary>
-internal readonly record struct WireDelta(string? Key, string? Type, ulong? KeyNumber, ulong DotCounter, byte[] Delta, long Wall);
+internal readonly record struct WireDelta(string? Key, string? Type, ulong? KeyNumber, ulong DotCounter, byte[] Delta, long Wall, bool DotOnly);
 
 /// <summary>The full state of one key, as exchanged by anti-entropy, full sync and bootstrap.</summary>
 internal sealed record StateRecord(string Key, string Type, CausalContext Version, byte[] State);
@@ -22,7 +28,7 @@ internal static class ReplicationCodec
 {
     public const uint MethodDeltas = 1, MethodFullSync = 2, MethodDigest = 3, MethodPushStates = 4, MethodBootstrap = 5;
 
-    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3, JournalDropped = 4;
+    public const uint JournalUpdate = 1, JournalState = 2, JournalDelivered = 3, JournalDropped = 4, JournalBatch = 5;
 
     public delegate void Body(ref Writer writer);
 
@@ -90,13 +96,13 @@ internal static class ReplicationCodec
         return CausalContext.ReadBody(ref r);
     }
 
-    public static void WriteDelta(ref Writer w, uint field, DeltaRecord record)
+    public static void WriteDelta(ref Writer w, uint field, DeltaRecord record, bool dotOnly = false)
     {
         w.WriteStartObject(field);
         WriteString(ref w, 1, record.Key);
         WriteString(ref w, 2, record.Type);
         WriteUInt64(ref w, 3, record.DotCounter);
-        WriteBytes(ref w, 4, record.Delta);
+        WriteDeltaOrDotOnly(ref w, record, dotOnly);
         w.WriteFieldHeader(5, WireType.VarInt);
         w.WriteVarInt64(record.WallMilliseconds);
         w.WriteEndObject();
@@ -107,7 +113,7 @@ internal static class ReplicationCodec
     /// and type (fields 1, 2) only when <paramref name="defineKey"/>; field 7 the wall clock
     /// relative to the session's base. Later deltas of the key cost a byte or two for it.
     /// </summary>
-    public static void WriteSessionDelta(ref Writer w, uint field, DeltaRecord record, ulong keyNumber, bool defineKey, long wallBase)
+    public static void WriteSessionDelta(ref Writer w, uint field, DeltaRecord record, ulong keyNumber, bool defineKey, long wallBase, bool dotOnly = false)
     {
         w.WriteStartObject(field);
         if (defineKey)
@@ -117,10 +123,23 @@ internal static class ReplicationCodec
         }
         WriteUInt64(ref w, 6, keyNumber);
         WriteUInt64(ref w, 3, record.DotCounter);
-        WriteBytes(ref w, 4, record.Delta);
+        WriteDeltaOrDotOnly(ref w, record, dotOnly);
         w.WriteFieldHeader(7, WireType.VarInt);
         w.WriteVarInt64(record.WallMilliseconds - wallBase);
         w.WriteEndObject();
+    }
+
+    // Field 4 is the delta's bytes; field 8 set instead says a later record of the key in the batch carries its effect.
+    private static void WriteDeltaOrDotOnly(ref Writer w, DeltaRecord record, bool dotOnly)
+    {
+        if (dotOnly)
+        {
+            WriteUInt64(ref w, 8, 1);
+        }
+        else
+        {
+            WriteBytes(ref w, 4, record.Delta);
+        }
     }
 
     /// <summary>Reads a delta written by <see cref="WriteDelta"/> or <see cref="WriteSessionDelta"/> (Wall is then relative).</summary>
@@ -132,6 +151,7 @@ internal static class ReplicationCodec
         ulong dot = 0;
         byte[]? delta = null;
         long wall = 0;
+        var dotOnly = false;
         while (r.TryReadFieldHeader(out var field, out var inner))
         {
             switch (field)
@@ -142,14 +162,15 @@ internal static class ReplicationCodec
                 case 4: delta = ReadBytes(ref r, inner); break;
                 case 5 or 7: Expect(inner, WireType.VarInt); wall = r.ReadVarInt64(); break;
                 case 6: number = ReadUInt64(ref r, inner); break;
+                case 8: dotOnly = ReadUInt64(ref r, inner) != 0; break;
                 default: r.SkipField(inner); break;
             }
         }
-        if ((key is null) != (type is null) || (key is null && number is null) || dot == 0 || delta is null)
+        if ((key is null) != (type is null) || (key is null && number is null) || dot == 0 || (delta is null) != dotOnly)
         {
-            throw new SerializationException("A replicated delta lacks its key (or key number), type, dot or bytes.");
+            throw new SerializationException("A replicated delta lacks its key (or key number), type or dot, or has both or neither of its bytes and the dot-only mark.");
         }
-        return new WireDelta(key, type, number, dot, delta, wall);
+        return new WireDelta(key, type, number, dot, delta ?? [], wall, dotOnly);
     }
 
     public static void WriteState(ref Writer w, uint field, StateRecord record)

@@ -97,7 +97,7 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
 
     /// <summary>
     /// Waits until every silo replicates with all the others and has bootstrapped (a later bootstrap
-    /// would take states whole), then stops anti-entropy everywhere: only deltas, and what a test
+    /// would take states whole) and every link has been answered, then stops anti-entropy everywhere: only deltas, and what a test
     /// asks for, move states from then on.
     /// </summary>
     public async Task BootstrapThenPauseAntiEntropyAsync()
@@ -105,6 +105,9 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         var silos = Cluster.Silos;
         await WaitUntilAsync(() => silos.All(s => Replicator(s).Peers.Count == silos.Count - 1 && Replicator(s).Bootstrapped),
             "the silos replicate with each other, bootstrapped");
+        // Every link has had an answer, so a test's first batch goes as an established link sends it.
+        await WaitUntilAsync(() => silos.All(s => silos.All(p => p == s || Replicator(s).AcknowledgedBy(p.Address) is not null)),
+            "every link has heard from its peer");
         foreach (var silo in silos)
         {
             Replicator(silo).AntiEntropyPaused = true;

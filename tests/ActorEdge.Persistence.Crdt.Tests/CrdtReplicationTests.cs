@@ -233,13 +233,11 @@ public sealed class CrdtReplicationTests
             (ulong, bool) result = (0, false);
             while (r.TryReadFieldHeader(out var field, out _))
             {
-                if (field == 1)
+                switch (field)
                 {
-                    result.Item1 = r.ReadVarUInt64();
-                }
-                else
-                {
-                    result.Item2 = r.ReadVarUInt64() == 1;
+                    case 1: result.Item1 = r.ReadVarUInt64(); break;
+                    case 2: result.Item2 = r.ReadVarUInt64() == 1; break;
+                    default: r.ReadVarUInt64(); break;
                 }
             }
             return result;

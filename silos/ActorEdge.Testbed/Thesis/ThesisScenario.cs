@@ -87,6 +87,7 @@ internal static class ThesisScenario
         cluster = builder.Build();
         await using var _ = cluster;
         using var metrics = new MigrationMetrics();
+        using var replication = new ReplicationTotals();
         await cluster.DeployAsync().ConfigureAwait(false);
         log($"    {deployment.Description}");
 
@@ -167,6 +168,7 @@ internal static class ThesisScenario
             await Task.Delay(20).ConfigureAwait(false);
         }
         metrics.Reset();
+        replication.Reset();
 
         var management = source.GrainFactory.GetGrain<IManagementGrain>(0);
         var ids = producerKeys.Select(k => IdOf(grains.Producer(source.GrainFactory, k)))
@@ -218,6 +220,10 @@ internal static class ThesisScenario
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        if (replication.Describe() is { } totals)
+        {
+            log($"    {totals}");
+        }
         var last = hosts[options.Migrations % 2];
         foreach (var id in ids)
         {

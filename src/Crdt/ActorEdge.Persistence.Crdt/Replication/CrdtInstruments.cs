@@ -19,6 +19,9 @@ internal static class CrdtInstruments
     public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
         "actoredge.crdt.replication.bytes_sent", unit: "By", description: "Replication payload bytes sent, by kind (delta, full, digest).");
 
+    public static readonly Counter<long> DotOnlySent = Meter.CreateCounter<long>(
+        "actoredge.crdt.replication.dot_only", description: "Deltas sent as their dot alone: a later delta of their key in the same request holds the whole state.");
+
     public static readonly Counter<long> KeysDropped = Meter.CreateCounter<long>(
         "actoredge.crdt.keys.dropped", description: "Cleared keys dropped from a replica and its journal once every peer had seen them cleared.");
 

@@ -104,7 +104,8 @@ internal sealed partial class CrdtReplicator
         }
     }
 
-    private void ReplayRecord(byte[] payload)
+    /// <summary>Applies one journal record; <paramref name="inBatch"/>: it is one of a received batch's records.</summary>
+    private void ReplayRecord(byte[] payload, bool inBatch = false)
     {
         var r = new Reader(payload);
         ulong kind = 0, dot = 0, sequence = 0;
@@ -132,7 +133,8 @@ internal sealed partial class CrdtReplicator
         }
         switch (kind)
         {
-            case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && dot != 0:
+            // Only a batch's record may lack its bytes (a dot-only delta; a later record of the batch carries its effect).
+            case ReplicationCodec.JournalUpdate when key is not null && type is not null && origin is not null && dot != 0 && (bytes is not null || inBatch):
             {
                 MarkDeliveredLocked(origin, sequence);
                 if (IsDroppedLocked(key, ContextOf(new Dot(origin, dot))))
@@ -140,7 +142,6 @@ internal sealed partial class CrdtReplicator
                     break;
                 }
                 var entry = GetOrCreate(key, type);
-                // Without bytes, a dot-only record of a batch: a later record of the batch carries its effect.
                 if (bytes is not null)
                 {
                     entry.Value.Merge(entry.Value.Decode(bytes, origin));
@@ -148,10 +149,10 @@ internal sealed partial class CrdtReplicator
                 entry.Version.Add(new Dot(origin, dot));
                 break;
             }
-            case ReplicationCodec.JournalBatch when batch is not null:
+            case ReplicationCodec.JournalBatch when batch is not null && !inBatch:
                 foreach (var record in batch)
                 {
-                    ReplayRecord(record);
+                    ReplayRecord(record, inBatch: true);
                 }
                 break;
             case ReplicationCodec.JournalState when key is not null && type is not null && bytes is not null && version is not null:

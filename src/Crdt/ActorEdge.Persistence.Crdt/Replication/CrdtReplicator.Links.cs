@@ -185,10 +185,6 @@ internal sealed partial class CrdtReplicator
     /// <summary>One exchange with the peer; returns whether more is left to send.</summary>
     private async Task<bool> SendOnceAsync(PeerLink link, CancellationToken cancellationToken)
     {
-        if (DeltaLinksPaused)
-        {
-            return false;
-        }
         ulong? acknowledged;
         List<DeltaRecord>? batch = null;
         HashSet<int>? dotOnly = null;
@@ -196,6 +192,11 @@ internal sealed partial class CrdtReplicator
         ulong first;
         lock (_gate)
         {
+            // Read under the lock: a test that pauses the links and then updates knows no batch takes that update.
+            if (DeltaLinksPaused)
+            {
+                return false;
+            }
             acknowledged = link.Acknowledged;
             first = (acknowledged ?? _durableSequence) + 1;
             if (acknowledged is { } acked && acked < _durableSequence)
@@ -206,7 +207,7 @@ internal sealed partial class CrdtReplicator
                 }
                 else
                 {
-                    (batch, dotOnly) = TakeBatchLocked((int)(acked + 1 - _logStart), (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked));
+                    (batch, dotOnly) = TakeBatchLocked((int)(acked + 1 - _logStart), (int)Math.Min((ulong)_options.MaxBatchSize, _durableSequence - acked), link.TakesDotOnly);
                 }
             }
         }
@@ -249,15 +250,16 @@ internal sealed partial class CrdtReplicator
                 ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase, dotOnly?.Contains(i) == true);
             }
         });
-        Stats.RecordDotOnlySent(dotOnly?.Count ?? 0);
         var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
-        var (delivered, unknownSession) = ReadDelivered(response);
+        var (delivered, unknownSession, takesDotOnly) = ReadDelivered(response);
         if (unknownSession)
         {
             link.ResetSession();
             return true;
         }
         link.SessionConfirmed = true;
+        link.TakesDotOnly = takesDotOnly;
+        Stats.RecordDotOnlySent(dotOnly?.Count ?? 0);
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -271,9 +273,10 @@ internal sealed partial class CrdtReplicator
     /// <paramref name="count"/> and MaxBatchBytes, and within the transport's limit (the first always
     /// goes: a larger one was refused when written). A delta followed in the batch by a whole-state
     /// delta of its key goes as its dot alone (the indices returned), since that later delta includes
-    /// it; it then counts only its framing against the limits.
+    /// it; it then counts only its framing against the limits. Only to a peer that said it takes such
+    /// deltas (<paramref name="coalesce"/>): a silo of an earlier build would refuse the batch.
     /// </summary>
-    private (List<DeltaRecord> Batch, HashSet<int>? DotOnly) TakeBatchLocked(int start, int count)
+    private (List<DeltaRecord> Batch, HashSet<int>? DotOnly) TakeBatchLocked(int start, int count, bool coalesce)
     {
         var budget = RecordBudget;
         var batch = new List<DeltaRecord>();
@@ -286,7 +289,7 @@ internal sealed partial class CrdtReplicator
         {
             var next = _log[start + i];
             long freed = 0;
-            var superseded = next.WholeState && carriers.TryGetValue(next.Key, out var earlier) ? earlier : null;
+            var superseded = coalesce && next.WholeState && carriers.TryGetValue(next.Key, out var earlier) ? earlier : null;
             if (superseded is not null)
             {
                 foreach (var index in superseded)
@@ -344,7 +347,7 @@ internal sealed partial class CrdtReplicator
             Stats.RecordFullSyncRequest();
             response = await SendAsync(link.Silo, ReplicationCodec.MethodFullSync, payload, "full", cancellationToken).ConfigureAwait(false);
         }
-        var (delivered, _) = ReadDelivered(response);
+        var (delivered, _, _) = ReadDelivered(response);
         lock (_gate)
         {
             link.Acknowledged = delivered;
@@ -673,21 +676,22 @@ internal sealed partial class CrdtReplicator
         return await _messenger.SendAsync(peer, TargetId, method, payload, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private static (ulong Delivered, bool UnknownSession) ReadDelivered(byte[] response)
+    private static (ulong Delivered, bool UnknownSession, bool TakesDotOnly) ReadDelivered(byte[] response)
     {
         var reader = new Reader(response);
         ulong delivered = 0;
-        var unknownSession = false;
+        bool unknownSession = false, takesDotOnly = false;
         while (reader.TryReadFieldHeader(out var field, out var wireType))
         {
             switch (field)
             {
                 case 1: delivered = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
                 case 2: unknownSession = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0; break;
+                case 3: takesDotOnly = ReplicationCodec.ReadUInt64(ref reader, wireType) != 0; break;
                 default: reader.SkipField(wireType); break;
             }
         }
-        return (delivered, unknownSession);
+        return (delivered, unknownSession, takesDotOnly);
     }
 
     /// <summary>What this replica knows of a peer's link session: its origin, wall-clock base and key numbers.</summary>
@@ -723,6 +727,9 @@ internal sealed partial class CrdtReplicator
         /// <summary>Whether the peer has answered a batch of the session (it then knows the origin and wall-clock base).</summary>
         public bool SessionConfirmed { get; set; }
 
+        /// <summary>Whether the peer's last answer said it takes deltas sent as their dot alone (a silo of an earlier build does not).</summary>
+        public bool TakesDotOnly { get; set; }
+
         public long WallBase { get; private set; }
 
         public Dictionary<string, ulong> KeyNumbers { get; } = new(StringComparer.Ordinal);
@@ -731,6 +738,7 @@ internal sealed partial class CrdtReplicator
         {
             Session = ((ulong)(uint)Random.Shared.Next(1, int.MaxValue) << 1) | 1;
             SessionConfirmed = false;
+            TakesDotOnly = false;
             WallBase = wallBase;
             KeyNumbers.Clear();
         }

@@ -534,5 +534,13 @@ internal sealed partial class CrdtReplicator
         return true;
     }
 
-    private static byte[] EncodeDelivered(ulong delivered) => ReplicationCodec.Encode((ref Writer w) => ReplicationCodec.WriteUInt64(ref w, 1, delivered));
+    /// <summary>The answer to a batch: the origin's delivered sequence, and whether this replica takes dot-only deltas (field 3).</summary>
+    private byte[] EncodeDelivered(ulong delivered) => ReplicationCodec.Encode((ref Writer w) =>
+    {
+        ReplicationCodec.WriteUInt64(ref w, 1, delivered);
+        if (TakesDotOnly)
+        {
+            ReplicationCodec.WriteUInt64(ref w, 3, 1);
+        }
+    });
 }

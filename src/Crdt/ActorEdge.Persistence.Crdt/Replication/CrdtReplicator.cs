@@ -71,6 +71,9 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>Test hook: when set, this replica starts no anti-entropy round (it still answers them).</summary>
     internal bool AntiEntropyPaused { get; set; }
 
+    /// <summary>Whether this replica tells its peers it takes dot-only deltas; false (test hook) answers as a silo of an earlier build.</summary>
+    internal bool TakesDotOnly { get; set; } = true;
+
     internal ReplicationStats Stats { get; } = new();
 
     /// <summary>The last sequence number of this replica's own deltas.</summary>
@@ -91,6 +94,18 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         lock (_gate)
         {
             return _delivered.GetValueOrDefault(origin);
+        }
+    }
+
+    /// <summary>
+    /// The last of this replica's sequence numbers <paramref name="peer"/> answered delivered (and, with a
+    /// journal, durable there); null until the peer has answered.
+    /// </summary>
+    internal ulong? AcknowledgedBy(SiloAddress peer)
+    {
+        lock (_gate)
+        {
+            return _links.TryGetValue(peer, out var link) ? link.Acknowledged : null;
         }
     }
 
@@ -448,7 +463,14 @@ internal sealed class ReplicationStats
     /// <summary>Deltas sent as their dot alone, a later whole-state delta of their key in the same batch carrying them.</summary>
     public long DotOnlySent => Interlocked.Read(ref _dotOnlySent);
 
-    public void RecordDotOnlySent(int deltas) => Interlocked.Add(ref _dotOnlySent, deltas);
+    public void RecordDotOnlySent(int deltas)
+    {
+        if (deltas > 0)
+        {
+            Interlocked.Add(ref _dotOnlySent, deltas);
+            CrdtInstruments.DotOnlySent.Add(deltas);
+        }
+    }
 
     private long _handOverStates, _handOverStateBytes;
 

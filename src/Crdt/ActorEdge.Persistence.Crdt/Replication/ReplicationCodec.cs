@@ -4,9 +4,8 @@ using ActorEdge.Serialization;
 
 namespace ActorEdge.Persistence.Crdt.Replication;
 
-/// <summary>One local delta, as kept for retransmission and sent to peers.</summary>
 /// <summary>
-/// One update of a key, as logged and replicated. <paramref name="WholeState"/>: the delta is the key's
+/// One update of a key, as logged for retransmission and replicated. <paramref name="WholeState"/>: the delta is the key's
 /// whole state after the update, so it includes every earlier delta of the key (IWholeStateDelta).
 /// <paramref name="DotOnly"/>: the record arrived as its dot alone, a later record of its key in the
 /// same batch carrying its effect (<see cref="Delta"/> is then empty).

@@ -105,6 +105,9 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
 
     public override Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The longest pause between two status polls of the catch-up (a status of the local member costs well under a millisecond).</summary>
+    private static readonly TimeSpan MaxCatchUpPoll = TimeSpan.FromMilliseconds(4);
+
     /// <summary>Waits until the local member's store revision reaches <paramref name="revision"/>; throws past the catch-up timeout.</summary>
     internal async Task<long> WaitForRevisionAsync(StateMigration migration, long revision, CancellationToken cancellationToken)
     {
@@ -136,7 +139,9 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             }
             var wait = pause < timeout - elapsed ? pause : timeout - elapsed;
             await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
-            pause = pause < TimeSpan.FromMilliseconds(50) ? pause * 2 : pause;
+            // The held calls wait for this loop: a follower catches up within a replication round trip
+            // (tens of ms at the edge), so poll the local member often rather than overshoot by doubling.
+            pause = pause < MaxCatchUpPoll ? pause * 2 : MaxCatchUpPoll;
         }
     }
 

@@ -245,6 +245,27 @@ public sealed class CrdtReplicationTests
     }
 
     [Fact]
+    public async Task Read_AnswersFromTheReplicaItself_WithoutACopy_AndAnEmptyStateWhenThereIsNone()
+    {
+        await using var kit = await StartAsync(1);
+        var silo = kit.Cluster.Silos[0];
+        var state = State<ORSet<string>>(silo, NewGrain());
+
+        Assert.Equal((0, false), state.Read(set => (set.Elements.Count, set.Contains("a"))));
+        await state.UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "a"));
+        await state.UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "b"));
+
+        Assert.Equal((2, true, false), state.Read(set => (set.Elements.Count, set.Contains("a"), set.Contains("c"))));
+        // The same instance twice (the replica), where Value gives a new copy each time.
+        Assert.Same(state.Read(set => set), state.Read(set => set));
+        Assert.NotSame(state.Value, state.Value);
+        // A read that throws leaves the replica usable.
+        Assert.Throws<InvalidOperationException>(() => state.Read<int>(_ => throw new InvalidOperationException("reader failed")));
+        await state.UpdateAsync((set, _) => set.Remove("a"));
+        Assert.Equal(["b"], state.Read(set => set.Elements.ToArray()));
+    }
+
+    [Fact]
     public async Task ReadState_OnASiloWhoseReplicaLags_AsksThePeersFirst_SoAnActivationStartsFromTheNewestState()
     {
         await using var kit = await StartAsync(3);

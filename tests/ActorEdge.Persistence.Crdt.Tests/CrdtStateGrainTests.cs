@@ -30,9 +30,9 @@ public sealed class TallyGrain(ICrdtStateFactory states, ILocalSiloDetails silo)
 
     public Task Untag(string tally, string tag) => TagSet(tally).UpdateAsync((s, _) => s.Remove(tag));
 
-    public Task<long> Total(string tally) => Task.FromResult(Counter(tally).Value.Value);
+    public Task<long> Total(string tally) => Task.FromResult(Counter(tally).Read(c => c.Value));
 
-    public Task<string[]> Tags(string tally) => Task.FromResult(TagSet(tally).Value.Elements.ToArray());
+    public Task<string[]> Tags(string tally) => Task.FromResult(TagSet(tally).Read(s => s.Elements.ToArray()));
 
     public Task<string> Silo() => Task.FromResult(silo.SiloAddress.ToString());
 

@@ -108,6 +108,12 @@ internal sealed partial class CrdtGrainStorage(string name, string serviceId, Cr
 
         public TCrdt Value => storage.Replicator.TryRead<TCrdt>(_key, out var state, out _) ? state : TCrdt.CreateEmpty();
 
+        public TResult Read<TResult>(Func<TCrdt, TResult> read)
+        {
+            ArgumentNullException.ThrowIfNull(read);
+            return storage.Replicator.Read<TCrdt, TResult>(_key, (state, _) => read(state ?? TCrdt.CreateEmpty()));
+        }
+
         public CrdtVersion Version => new(storage.Replicator.VersionOf(_key));
 
         public async Task<CrdtVersion> UpdateAsync(Func<TCrdt, CrdtUpdateContext, TCrdt> mutate)

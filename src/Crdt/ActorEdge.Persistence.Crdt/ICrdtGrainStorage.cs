@@ -78,8 +78,20 @@ public sealed class CrdtUpdateContext
 /// </summary>
 public interface ICrdtState<TCrdt> where TCrdt : class, ICrdt<TCrdt>
 {
-    /// <summary>A copy of this silo's replica of the state (empty when none).</summary>
+    /// <summary>
+    /// A copy of this silo's replica of the state (empty when none). The copy costs the state's
+    /// size; to ask one thing of a large state (a membership, a count) use <see cref="Read{TResult}"/>.
+    /// </summary>
     TCrdt Value { get; }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on this silo's replica itself (an empty state when none) and
+    /// returns its answer, without copying the state: <c>state.Read(set => set.Contains(x))</c>
+    /// costs the lookup, not the size of the set. <paramref name="read"/> runs under the replica's
+    /// lock, so it must be short, must not mutate the state (use <see cref="UpdateAsync"/>), and must
+    /// not return or keep the state or a part of it that changes (return a value or a copy).
+    /// </summary>
+    TResult Read<TResult>(Func<TCrdt, TResult> read);
 
     /// <summary>The version of this silo's replica.</summary>
     CrdtVersion Version { get; }

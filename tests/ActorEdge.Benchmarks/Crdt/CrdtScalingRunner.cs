@@ -9,8 +9,9 @@ namespace ActorEdge.Benchmarks.Crdt;
 
 /// <summary>
 /// How the cost of one local update grows with the size of the state: updates/s through
-/// <c>ICrdtState.UpdateAsync</c> (the replicator, one silo, no journal) and of the raw type
-/// operations, for states of 100 / 1 000 / 10 000 entries.
+/// <c>ICrdtState.UpdateAsync</c> (the replicator, one silo, no journal), lookups/s through
+/// <c>ICrdtState.Value</c> and <c>ICrdtState.Read</c>, and the raw type operations, for states of
+/// 100 / 1 000 / 10 000 entries.
 /// <c>dotnet run -c Release --project tests/ActorEdge.Benchmarks -- crdt scaling</c>.
 /// </summary>
 /// <remarks>
@@ -33,12 +34,18 @@ internal static class CrdtScalingRunner
             var storage = (ICrdtGrainStorage)cluster.Silos[0].Services.GetRequiredKeyedService<IGrainStorage>("crdt");
             var setRates = new List<double>();
             var mapRates = new List<double>();
+            var valueRates = new List<double>();
+            var readRates = new List<double>();
             foreach (var size in Sizes)
             {
                 var set = storage.GetCrdtState<ORSet<string>>("set", new GrainId("bench", $"set{size}"));
                 await FillAsync(size, (from, to) => set.UpdateAsync((s, ctx) => Batch(from, to, i => s.Add(ctx.ReplicaId, Element(i))))).ConfigureAwait(false);
                 var n = 0;
                 setRates.Add(await RateAsync(() => set.UpdateAsync((s, ctx) => s.Add(ctx.ReplicaId, Element(n++ % size)))).ConfigureAwait(false));
+                var v = 0;
+                valueRates.Add(Rate(() => set.Value.Contains(Element(v++ % size))));
+                var r = 0;
+                readRates.Add(Rate(() => set.Read(s => s.Contains(Element(r++ % size)))));
 
                 var map = storage.GetCrdtState<ORMap<string, PNCounter>>("map", new GrainId("bench", $"map{size}"));
                 await FillAsync(size, (from, to) => map.UpdateAsync((s, ctx) => Batch(from, to, i => s.Update(ctx.ReplicaId, Element(i), c => c.Increment(ctx.ReplicaId, 1))))).ConfigureAwait(false);
@@ -47,6 +54,8 @@ internal static class CrdtScalingRunner
             }
             Row("ORSet<string> add", setRates);
             Row("ORMap<string, PNCounter> increment", mapRates);
+            Row("ORSet<string> contains, through Value (a copy)", valueRates);
+            Row("ORSet<string> contains, through Read", readRates);
         }
         Console.WriteLine();
 

@@ -38,7 +38,8 @@ public sealed class CrdtDotOnlyDeltaTests
         }
 
         Replicator(writer).DeltaLinksPaused = false;
-        await WaitUntilAsync(() => Replicator(reader).DeliveredFrom(Replicator(writer).ReplicaId) == Replicator(writer).LocalSequence, "the reader has every delta");
+        // The acknowledgement, not the reader's delivery: the writer counts what it sent once answered.
+        await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, "the writer has the reader's acknowledgement of every delta");
 
         var read = new GrainState<byte[]>([]);
         await Storage(reader).ReadStateAsync("s", grain, read, TestContext.Current.CancellationToken);
@@ -71,7 +72,8 @@ public sealed class CrdtDotOnlyDeltaTests
         }
 
         Replicator(writer).DeltaLinksPaused = false;
-        await WaitUntilAsync(() => Replicator(reader).DeliveredFrom(Replicator(writer).ReplicaId) == Replicator(writer).LocalSequence, "the reader has every delta");
+        // The acknowledgement, not the reader's delivery: the writer counts what it sent once answered.
+        await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, "the writer has the reader's acknowledgement of every delta");
 
         var read = new GrainState<byte[]>([]);
         await Storage(reader).ReadStateAsync("s", grain, read, TestContext.Current.CancellationToken);

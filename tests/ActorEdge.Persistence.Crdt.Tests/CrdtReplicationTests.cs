@@ -256,9 +256,16 @@ public sealed class CrdtReplicationTests
         await state.UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "b"));
 
         Assert.Equal((2, true, false), state.Read(set => (set.Elements.Count, set.Contains("a"), set.Contains("c"))));
-        // The same instance twice (the replica), where Value gives a new copy each time.
+        // The same instance twice (the replica), where Value gives a new copy each time. (Returning the
+        // state is what the API forbids; here it only proves that nothing was copied.)
         Assert.Same(state.Read(set => set), state.Read(set => set));
         Assert.NotSame(state.Value, state.Value);
+        // Reading or updating CRDT state from inside a read is refused, and changes nothing.
+        var nested = Assert.Throws<InvalidOperationException>(() => state.Read(_ => state.Value));
+        Assert.Contains("ICrdtState.Read", nested.Message);
+        var update = state.Read(_ => state.UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, "inside")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => update);
+        Assert.False(state.Read(set => set.Contains("inside")));
         // A read that throws leaves the replica usable.
         Assert.Throws<InvalidOperationException>(() => state.Read<int>(_ => throw new InvalidOperationException("reader failed")));
         await state.UpdateAsync((set, _) => set.Remove("a"));

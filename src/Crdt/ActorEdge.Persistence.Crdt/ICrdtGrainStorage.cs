@@ -87,9 +87,11 @@ public interface ICrdtState<TCrdt> where TCrdt : class, ICrdt<TCrdt>
     /// <summary>
     /// Runs <paramref name="read"/> on this silo's replica itself (an empty state when none) and
     /// returns its answer, without copying the state: <c>state.Read(set => set.Contains(x))</c>
-    /// costs the lookup, not the size of the set. <paramref name="read"/> runs under the replica's
-    /// lock, so it must be short, must not mutate the state (use <see cref="UpdateAsync"/>), and must
-    /// not return or keep the state or a part of it that changes (return a value or a copy).
+    /// costs the lookup, not the size of the set. <paramref name="read"/> runs under the lock of all
+    /// this silo's CRDT replicas (replication and every update wait for it), so it must be short and
+    /// must not block; it must not mutate the state, nor return or keep the state or a part of it
+    /// that changes (return a value or a copy). Reading or updating CRDT state from inside it throws
+    /// <see cref="InvalidOperationException"/>: take the answer out, then act on it.
     /// </summary>
     TResult Read<TResult>(Func<TCrdt, TResult> read);
 

@@ -738,12 +738,16 @@ internal sealed partial class CrdtReplicator
         {
             Session = ((ulong)(uint)Random.Shared.Next(1, int.MaxValue) << 1) | 1;
             SessionConfirmed = false;
-            TakesDotOnly = false;
             WallBase = wallBase;
             KeyNumbers.Clear();
         }
 
-        public void ResetSession() => Session = 0;
+        /// <summary>Ends the session (a failed request, or a peer that lost it): what the peer said of itself is asked again.</summary>
+        public void ResetSession()
+        {
+            Session = 0;
+            TakesDotOnly = false;
+        }
 
         public Task Loop { get; set; } = Task.CompletedTask;
 

@@ -173,6 +173,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// </summary>
     public async Task<CausalContext> UpdateAsync<T>(string key, Func<T, CausalContext, T?> mutate) where T : class, ICrdt<T>
     {
+        ThrowIfInsideRead();
         await _started.Task.ConfigureAwait(false);
         var type = Types.NameOf<T>();
         byte[] journalRecord;
@@ -258,6 +259,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>A copy of the state of <paramref name="key"/> and its version, or false when this replica has none.</summary>
     public bool TryRead<T>(string key, out T state, out CausalContext version) where T : class, ICrdt<T>
     {
+        ThrowIfInsideRead();
         lock (_gate)
         {
             if (_entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed)
@@ -275,11 +277,33 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>Reads the state of <paramref name="key"/> under the replica's lock (no copy): <paramref name="read"/> must not keep it.</summary>
     public TResult Read<T, TResult>(string key, Func<T?, CausalContext?, TResult> read) where T : class, ICrdt<T>
     {
+        ThrowIfInsideRead();
         lock (_gate)
         {
-            return _entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed
-                ? read(typed.Crdt, entry.Version)
-                : read(null, null);
+            t_insideRead = true;
+            try
+            {
+                return _entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed
+                    ? read(typed.Crdt, entry.Version)
+                    : read(null, null);
+            }
+            finally
+            {
+                t_insideRead = false;
+            }
+        }
+    }
+
+    // Set while a read function runs under the replicator's lock: an update or read from inside it
+    // would mutate the state being read, or wait for a journal that needs this lock (a deadlock).
+    [ThreadStatic]
+    private static bool t_insideRead;
+
+    private static void ThrowIfInsideRead()
+    {
+        if (t_insideRead)
+        {
+            throw new InvalidOperationException("A CRDT read function (ICrdtState.Read) may not read or update CRDT state: it runs under the replicas' lock. Return what you need from it, then act.");
         }
     }
 

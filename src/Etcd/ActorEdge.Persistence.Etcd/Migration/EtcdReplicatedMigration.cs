@@ -108,12 +108,16 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
     /// <summary>The longest pause between two status polls of the catch-up (a status of the local member costs well under a millisecond).</summary>
     private static readonly TimeSpan MaxCatchUpPoll = TimeSpan.FromMilliseconds(4);
 
+    /// <summary>The longest pause once the local member failed a status poll.</summary>
+    private static readonly TimeSpan FailingMemberPoll = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Waits until the local member's store revision reaches <paramref name="revision"/>; throws past the catch-up timeout.</summary>
     internal async Task<long> WaitForRevisionAsync(StateMigration migration, long revision, CancellationToken cancellationToken)
     {
         var timeout = Storage.Options.CatchUpTimeout;
         var start = _timeProvider.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(1);
+        var failing = false;
         string? last = null;
         while (true)
         {
@@ -129,6 +133,7 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             catch (EtcdException e)
             {
                 last = $"it does not answer ({e.Message})";
+                failing = true;
             }
             var elapsed = _timeProvider.GetElapsedTime(start);
             if (elapsed >= timeout)
@@ -141,7 +146,9 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
             // The held calls wait for this loop: a follower catches up within a replication round trip
             // (tens of ms at the edge), so poll the local member often rather than overshoot by doubling.
-            pause = pause < MaxCatchUpPoll ? pause * 2 : MaxCatchUpPoll;
+            // A member that fails its status is not catching up soon: back off to 50 ms rather than hammer it.
+            var cap = failing ? FailingMemberPoll : MaxCatchUpPoll;
+            pause = pause < cap ? pause * 2 : cap;
         }
     }
 

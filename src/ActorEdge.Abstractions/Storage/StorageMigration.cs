@@ -73,6 +73,18 @@ public interface IGrainStorageMigration
     /// </summary>
     bool TransfersRecord { get; }
 
+    /// <summary>
+    /// Whether this provider's record versions are comparable across silos: a record keeps its version
+    /// when it moves and every write raises it, so of two copies of a record the higher version is the
+    /// newer. A fresh activation then asks the other silos even when this silo holds the record, so a
+    /// copy left behind here (a source that crashed after its hand-over, a complete that failed) is
+    /// replaced by the newer one a peer holds instead of being read as the state; <see cref="ImportAsync"/>
+    /// keeps the local record when it is the newer. A silo that does not answer is then skipped with a
+    /// warning. The default is false (versions of separate stores, such as etcd mod revisions, are not
+    /// comparable): the local record is trusted and peers are asked only when there is none.
+    /// </summary>
+    bool ComparesRecordVersions => false;
+
     /// <summary>The migration component <see cref="ExportAsync"/> is measured as (for example "flush", "leader-move").</summary>
     string ExportComponent { get; }
 

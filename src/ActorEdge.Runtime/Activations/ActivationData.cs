@@ -498,9 +498,10 @@ internal sealed partial class ActivationData : IGrainContext
                 if (!state.Rehydrated)
                 {
                     await state.ReadAsync(timeout.Token).ConfigureAwait(true);
-                    // A node-local record may be on the silo where the grain last lived: bring it here.
-                    if (rehydration is null && !state.RecordExists && state.StorageMigration is { TransfersRecord: true } storage
-                        && await _runtime.Migration.FetchStateAsync(GrainId, state.StorageName, state.StateName, storage, timeout.Token).ConfigureAwait(true))
+                    // A node-local record may be on the silo where the grain last lived: bring it here
+                    // (and, where versions compare, a newer one than a copy left behind here).
+                    if (rehydration is null && state.StorageMigration is { TransfersRecord: true } storage && (!state.RecordExists || storage.ComparesRecordVersions)
+                        && await _runtime.Migration.FetchStateAsync(GrainId, state.StorageName, state.StateName, storage, state.RecordExists, timeout.Token).ConfigureAwait(true))
                     {
                         await state.ReadAsync(timeout.Token).ConfigureAwait(true);
                     }

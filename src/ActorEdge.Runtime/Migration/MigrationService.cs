@@ -88,11 +88,13 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
 
     /// <summary>
     /// Brings the record of a grain's state to this silo from the silo that holds it, for a fresh
-    /// activation whose node-local store lacks it (the grain last lived elsewhere). Every other
-    /// active silo is asked at once; the holder exports, this silo imports, then the holder drops
-    /// its copy. Returns false when no silo holds a record; throws when one might but did not answer.
+    /// activation whose node-local store lacks it (the grain last lived elsewhere), or, when the
+    /// provider's versions compare, may hold an older copy (<paramref name="heldHere"/>). Every other
+    /// active silo is asked at once; each holder exports, this silo imports (a fetch keeps a newer
+    /// local record), then the holder drops its copy. Returns whether anything was imported; throws
+    /// when nothing is held here and a silo that may hold the record did not answer.
     /// </summary>
-    public async Task<bool> FetchStateAsync(GrainId grainId, string storageName, string stateName, IGrainStorageMigration storage, CancellationToken cancellationToken)
+    public async Task<bool> FetchStateAsync(GrainId grainId, string storageName, string stateName, IGrainStorageMigration storage, bool heldHere, CancellationToken cancellationToken)
     {
         var self = runtime.Local.Address;
         var asks = new List<Task<ReadOnlyMemory<byte>>>();
@@ -113,8 +115,7 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         {
             // Each ask is inspected below.
         }
-        SiloAddress? holder = null;
-        var exported = ReadOnlyMemory<byte>.Empty;
+        var holders = new List<(SiloAddress Silo, ReadOnlyMemory<byte> Exported)>();
         List<string>? unanswered = null;
         for (var i = 0; i < asks.Count; i++)
         {
@@ -124,35 +125,39 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
             }
             else if (asks[i].Result.Length > 0)
             {
-                if (holder is not null)
+                if (holders.Count > 0 && !storage.ComparesRecordVersions)
                 {
-                    LogWarningSeveralHolders(runtime.Logger, stateName, grainId, holder, peers[i]);
+                    // Copies that cannot be told apart: the first answer wins, the others are reported.
+                    LogWarningSeveralHolders(runtime.Logger, stateName, grainId, holders[0].Silo, peers[i]);
                     continue;
                 }
-                holder = peers[i];
-                exported = asks[i].Result;
+                holders.Add((peers[i], asks[i].Result));
             }
         }
-        if (holder is null)
+        if (unanswered is not null && holders.Count == 0)
         {
-            if (unanswered is not null)
+            if (!heldHere)
             {
                 throw new GrainException($"State '{stateName}' of {grainId} is not on this silo, and silos that may hold it did not answer: {string.Join(", ", unanswered)}. The activation fails rather than start from an empty state.");
             }
-            return false;
+            LogWarningFetchUnanswered(runtime.Logger, stateName, grainId, string.Join(", ", unanswered));
         }
-        var migration = new StateMigration(grainId, stateName, null, holder, self, runtime.Local.NodeName);
-        await storage.ImportAsync(migration, exported, cancellationToken).ConfigureAwait(false);
-        try
+        // Each import keeps the newer of the local record and the holder's copy, so the newest stays.
+        foreach (var (holder, exported) in holders)
         {
-            await AskForStateAsync(holder, SystemTargetIds.MigrationFetchDone, grainId, storageName, stateName).ConfigureAwait(false);
+            var migration = new StateMigration(grainId, stateName, null, holder, self, runtime.Local.NodeName);
+            await storage.ImportAsync(migration, exported, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await AskForStateAsync(holder, SystemTargetIds.MigrationFetchDone, grainId, storageName, stateName).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The record is here now; the holder keeps a stale copy, which a later fetch may find too (and is warned about).
+                LogWarningFetchDoneFailed(runtime.Logger, stateName, grainId, holder, e);
+            }
         }
-        catch (Exception e)
-        {
-            // The record is here now; the holder keeps a stale copy, which a later fetch may find too (and is warned about).
-            LogWarningFetchDoneFailed(runtime.Logger, stateName, grainId, holder, e);
-        }
-        return true;
+        return holders.Count > 0;
     }
 
     private async Task<ReadOnlyMemory<byte>> AskForStateAsync(SiloAddress silo, uint method, GrainId grainId, string storageName, string stateName)
@@ -317,6 +322,9 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Two silos hold state '{StateName}' of {GrainId}: {Taken} (taken) and {Other} (left alone)")]
     private static partial void LogWarningSeveralHolders(ILogger logger, string stateName, GrainId grainId, SiloAddress taken, SiloAddress other);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State '{StateName}' of {GrainId} is read from this silo's record; silos that may hold a newer copy did not answer: {Unanswered}")]
+    private static partial void LogWarningFetchUnanswered(ILogger logger, string stateName, GrainId grainId, string unanswered);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "State '{StateName}' of {GrainId} was fetched from {Holder}, which could not be told to drop its copy")]
     private static partial void LogWarningFetchDoneFailed(ILogger logger, string stateName, GrainId grainId, SiloAddress holder, Exception exception);

@@ -17,6 +17,9 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorageMigration
 
     public bool TransfersRecord => true;
 
+    /// <summary>A record's version is in its header, travels with it and rises with every write (a clear's tombstone included).</summary>
+    public bool ComparesRecordVersions => true;
+
     /// <summary>Writes are already fsynced, so this is the read of the durable record.</summary>
     public string ExportComponent => "flush";
 

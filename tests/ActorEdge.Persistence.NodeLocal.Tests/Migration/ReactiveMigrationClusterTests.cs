@@ -26,10 +26,7 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
     [Fact]
     public async Task Activation_OnAnotherSiloAfterDeactivation_FetchesTheRecordWithItsVersionAndRemovesItAtTheOldHost()
     {
-        var builder = new TestClusterBuilder(3);
-        builder.ConfigureSilos((silo, index) => silo.AddNodeLocalGrainStorage(StorageNames.Reactive, o => o.RootPath = _roots[index].Path));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync();
+        await using var cluster = await StartAsync();
         var key = Guid.NewGuid().ToString("N");
         var grain = await ActivateOnAsync(cluster, key, 0);
         var id = ((GrainReference)grain).GrainId;
@@ -37,23 +34,14 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
         {
             Assert.Equal(i, await grain.Call("c", i));
         }
-        await grain.Deactivate();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (cluster.Silos[0].HostsActivation(id))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the grain did not deactivate within 20 s");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
+        await DeactivateAsync(cluster, grain, id, 0);
 
         await ActivateOnAsync(cluster, key, 2);
         Assert.Equal(6, await grain.Call("c", 6));
 
-        var stores = cluster.Silos.Select(s => (NodeLocalGrainStorage)s.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive)).ToArray();
-        Assert.Equal([2], Enumerable.Range(0, 3).Where(i => File.Exists(stores[i].PathOf(id, "state"))).ToArray());
-        var stored = new GrainState<StrategyState>(new StrategyState());
-        await stores[2].ReadStateAsync("state", id, stored, TestContext.Current.CancellationToken);
-        Assert.Equal(6, stored.State.Count);
-        Assert.Equal("6", stored.ETag);
+        var paths = PathsOf(cluster, id);
+        Assert.Equal([2], Enumerable.Range(0, 3).Where(i => File.Exists(paths[i])).ToArray());
+        Assert.Equal((6, "6"), await StoredAsync(cluster, 2, id));
     }
 
     [Fact]
@@ -83,7 +71,7 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
         await ActivateOnAsync(cluster, key, 0);
         Assert.Equal(6, await grain.Call("c", 6));
         Assert.Equal([0], Enumerable.Range(0, 3).Where(i => File.Exists(paths[i])).ToArray());
-        Assert.Equal("6", await StoredETagAsync(cluster, 0, id));
+        Assert.Equal((6, "6"), await StoredAsync(cluster, 0, id));
     }
 
     [Fact]
@@ -104,7 +92,7 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
         await ActivateOnAsync(cluster, key, 0);
         Assert.Equal(3, await grain.Call("c", 3));
         Assert.Equal([0], Enumerable.Range(0, 3).Where(i => File.Exists(paths[i])).ToArray());
-        Assert.Equal("3", await StoredETagAsync(cluster, 0, id));
+        Assert.Equal((3, "3"), await StoredAsync(cluster, 0, id));
     }
 
     private async Task<TestCluster> StartAsync()
@@ -119,12 +107,13 @@ public sealed class ReactiveMigrationClusterTests : IDisposable
     private static string[] PathsOf(TestCluster cluster, GrainId id) =>
         cluster.Silos.Select(s => ((NodeLocalGrainStorage)s.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive)).PathOf(id, "state")).ToArray();
 
-    private static async Task<string?> StoredETagAsync(TestCluster cluster, int silo, GrainId id)
+    /// <summary>The count and ETag of the record in silo <paramref name="silo"/>'s store.</summary>
+    private static async Task<(int Count, string? ETag)> StoredAsync(TestCluster cluster, int silo, GrainId id)
     {
         var store = (NodeLocalGrainStorage)cluster.Silos[silo].Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Reactive);
         var stored = new GrainState<StrategyState>(new StrategyState());
         await store.ReadStateAsync("state", id, stored, TestContext.Current.CancellationToken);
-        return stored.ETag;
+        return (stored.State.Count, stored.ETag);
     }
 
     private static async Task DeactivateAsync(TestCluster cluster, IReactiveStrategyGrain grain, GrainId id, int silo)

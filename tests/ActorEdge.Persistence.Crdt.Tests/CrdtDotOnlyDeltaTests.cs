@@ -26,20 +26,10 @@ public sealed class CrdtDotOnlyDeltaTests
         var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var (grain, other) = (NewGrain(), NewGrain());
         await kit.BootstrapThenPauseAntiEntropyAsync();
-        Replicator(writer).DeltaLinksPaused = true;
         var (batches, bytes, dotOnly) = (Replicator(writer).Stats.DeltaBatchesSent, Replicator(writer).Stats.DeltaBytesSent, Replicator(writer).Stats.DotOnlySent);
         var state = new GrainState<byte[]>([]);
-        for (var n = 1; n <= 10; n++)
-        {
-            state.State = Value(n);
-            await Storage(writer).WriteStateAsync("s", grain, state, TestContext.Current.CancellationToken);
-            // Another key's deltas between the writes: they are not whole states and keep their bytes.
-            await State<ORSet<string>>(writer, other).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, $"{n:00}"));
-        }
-
-        Replicator(writer).DeltaLinksPaused = false;
-        // The acknowledgement, not the reader's delivery: the writer counts what it sent once answered.
-        await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, "the writer has the reader's acknowledgement of every delta");
+        // Another key's deltas between the writes: they are not whole states and keep their bytes.
+        await WriteWhilePausedAsync(writer, reader, grain, state, 1, 10, n => State<ORSet<string>>(writer, other).UpdateAsync((set, ctx) => set.Add(ctx.ReplicaId, $"{n:00}")));
 
         var read = new GrainState<byte[]>([]);
         await Storage(reader).ReadStateAsync("s", grain, read, TestContext.Current.CancellationToken);
@@ -62,18 +52,9 @@ public sealed class CrdtDotOnlyDeltaTests
         var (writer, reader) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
         var grain = NewGrain();
         await kit.BootstrapThenPauseAntiEntropyAsync();
-        Replicator(writer).DeltaLinksPaused = true;
         var (batches, bytes, dotOnly) = (Replicator(writer).Stats.DeltaBatchesSent, Replicator(writer).Stats.DeltaBytesSent, Replicator(writer).Stats.DotOnlySent);
         var state = new GrainState<byte[]>([]);
-        for (var n = 1; n <= 6; n++)
-        {
-            state.State = Value(n);
-            await Storage(writer).WriteStateAsync("s", grain, state, TestContext.Current.CancellationToken);
-        }
-
-        Replicator(writer).DeltaLinksPaused = false;
-        // The acknowledgement, not the reader's delivery: the writer counts what it sent once answered.
-        await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, "the writer has the reader's acknowledgement of every delta");
+        await WriteWhilePausedAsync(writer, reader, grain, state, 1, 6);
 
         var read = new GrainState<byte[]>([]);
         await Storage(reader).ReadStateAsync("s", grain, read, TestContext.Current.CancellationToken);
@@ -97,25 +78,13 @@ public sealed class CrdtDotOnlyDeltaTests
         var state = new GrainState<byte[]>([]);
 
         // The first batch gets the answer that says so (how it went depends on what the link knew before).
-        await WriteBatchAsync(1, 3);
+        await WriteWhilePausedAsync(writer, reader, grain, state, 1, 3);
         var (bytes, dotOnly) = (Replicator(writer).Stats.DeltaBytesSent, Replicator(writer).Stats.DotOnlySent);
-        await WriteBatchAsync(4, 6);
+        await WriteWhilePausedAsync(writer, reader, grain, state, 4, 6);
 
         Assert.Equal(0, Replicator(writer).Stats.DotOnlySent - dotOnly);
         Assert.InRange(Replicator(writer).Stats.DeltaBytesSent - bytes, 3 * ValueBytes, 3 * ValueBytes + 1_000);
         Assert.Equal($"{{{Replicator(writer).ReplicaId}:1..6}}", Storage(reader).GetVersion("s", grain).ToString());
-
-        async Task WriteBatchAsync(int from, int to)
-        {
-            Replicator(writer).DeltaLinksPaused = true;
-            for (var n = from; n <= to; n++)
-            {
-                state.State = Value(n);
-                await Storage(writer).WriteStateAsync("s", grain, state, TestContext.Current.CancellationToken);
-            }
-            Replicator(writer).DeltaLinksPaused = false;
-            await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, $"the reader acknowledged writes {from}..{to}");
-        }
     }
 
     [Fact]
@@ -191,18 +160,11 @@ public sealed class CrdtDotOnlyDeltaTests
         await WaitUntilAsync(() => Storage(restarted).GetVersion("s", grain).ToString() == $"{{{id}:1..6}}", "the restarted reader has all six writes");
         Assert.Equal(Value(6), await ReadAsync(restarted));
 
+        // The reader acknowledges a batch only once it is in its journal.
         async Task WriteBatchAsync(int from, int to)
         {
-            Replicator(writer).DeltaLinksPaused = true;
             var dotOnly = Replicator(writer).Stats.DotOnlySent;
-            for (var n = from; n <= to; n++)
-            {
-                state.State = Value(n);
-                await Storage(writer).WriteStateAsync("s", grain, state, TestContext.Current.CancellationToken);
-            }
-            Replicator(writer).DeltaLinksPaused = false;
-            // The reader answers only once the batch is in its journal (it marks it delivered before that).
-            await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, $"the reader has writes {from}..{to} in its journal");
+            await WriteWhilePausedAsync(writer, reader, grain, state, from, to);
             Assert.Equal(to - from, Replicator(writer).Stats.DotOnlySent - dotOnly);
         }
 
@@ -212,6 +174,29 @@ public sealed class CrdtDotOnlyDeltaTests
             await Storage(silo).ReadStateAsync("s", grain, read, TestContext.Current.CancellationToken);
             return read.State;
         }
+    }
+
+    /// <summary>
+    /// Writes values <paramref name="from"/>..<paramref name="to"/> of the grain's state on the writer
+    /// while its links are paused (so they meet in one batch unless the batch limits split them), with
+    /// <paramref name="between"/> after each write; then resumes the links and waits for the reader's
+    /// acknowledgement (not its delivery: the writer counts what it sent once answered, and a journaled
+    /// reader answers once the batch is durable).
+    /// </summary>
+    private static async Task WriteWhilePausedAsync(SiloHandle writer, SiloHandle reader, GrainId grain, GrainState<byte[]> state, int from, int to, Func<int, Task>? between = null)
+    {
+        Replicator(writer).DeltaLinksPaused = true;
+        for (var n = from; n <= to; n++)
+        {
+            state.State = Value(n);
+            await Storage(writer).WriteStateAsync("s", grain, state, TestContext.Current.CancellationToken);
+            if (between is not null)
+            {
+                await between(n);
+            }
+        }
+        Replicator(writer).DeltaLinksPaused = false;
+        await WaitUntilAsync(() => Replicator(writer).AcknowledgedBy(reader.Address) == Replicator(writer).LocalSequence, $"the reader acknowledged writes {from}..{to}");
     }
 
     /// <summary>The offset of the journal's last record (records are <c>u32 length | u32 CRC | payload</c>).</summary>

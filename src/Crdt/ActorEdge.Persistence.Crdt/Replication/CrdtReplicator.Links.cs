@@ -279,17 +279,17 @@ internal sealed partial class CrdtReplicator
     private (List<DeltaRecord> Batch, HashSet<int>? DotOnly) TakeBatchLocked(int start, int count, bool coalesce)
     {
         var budget = RecordBudget;
-        var batch = new List<DeltaRecord>();
+        var batch = new List<DeltaRecord>(count);
         HashSet<int>? dotOnly = null;
-        // Per key, the records of the batch that still carry their bytes.
-        var carriers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        // Per key, the records of the batch that still carry their bytes (only kept when coalescing).
+        var carriers = coalesce ? new Dictionary<string, List<int>>(StringComparer.Ordinal) : null;
         // Long sums: MaxBatchBytes may be near int.MaxValue.
         long bytes = 0, wire = 0;
         for (var i = 0; i < count; i++)
         {
             var next = _log[start + i];
             long freed = 0;
-            var superseded = coalesce && next.WholeState && carriers.TryGetValue(next.Key, out var earlier) ? earlier : null;
+            var superseded = next.WholeState && carriers is not null && carriers.TryGetValue(next.Key, out var earlier) ? earlier : null;
             if (superseded is not null)
             {
                 foreach (var index in superseded)
@@ -308,11 +308,14 @@ internal sealed partial class CrdtReplicator
             }
             bytes += next.Delta.Length - freed;
             wire += DeltaWireBound(next) - freed;
-            if (!carriers.TryGetValue(next.Key, out var own))
+            if (carriers is not null)
             {
-                carriers[next.Key] = own = [];
+                if (!carriers.TryGetValue(next.Key, out var own))
+                {
+                    carriers[next.Key] = own = [];
+                }
+                own.Add(i);
             }
-            own.Add(i);
             batch.Add(next);
         }
         return (batch, dotOnly);

@@ -48,6 +48,58 @@ public sealed class CrdtRecoveryTests
     }
 
     [Fact]
+    public async Task Journal_IsChecksummedWithCrc32C_AndAJournalOfAnEarlierBuild_WithIeeeCrc32_StillReplays()
+    {
+        await using var kit = await StartAsync(1, withJournal: _ => true);
+        var silo = kit.Cluster.Silos[0];
+        var grain = NewGrain();
+        var profile = new GrainState<Profile>(new Profile { Name = new string('p', 5000), Visits = 3 });
+        await Storage(silo).WriteStateAsync("p", grain, profile, TestContext.Current.CancellationToken);
+        await State<GCounter>(silo, grain).UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 41));
+        await kit.Cluster.KillSiloAsync(silo);
+        var journal = Path.Combine(kit.JournalOf[0], "replicas.journal");
+        var frames = ReadFrames(await File.ReadAllBytesAsync(journal, TestContext.Current.CancellationToken));
+        Assert.Equal(2, frames.Count);
+        Assert.All(frames, f => Assert.Equal(ActorEdge.Serialization.Crc32C.Compute(f.Payload), f.Crc));
+
+        // The same records as an earlier build wrote them: the IEEE CRC-32 in every frame.
+        using (var rewritten = new MemoryStream())
+        {
+            foreach (var (_, payload) in frames)
+            {
+                var header = new byte[8];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Replication.LegacyCrc32.Compute(payload));
+                rewritten.Write(header);
+                rewritten.Write(payload);
+            }
+            await File.WriteAllBytesAsync(journal, rewritten.ToArray(), TestContext.Current.CancellationToken);
+        }
+        var length = new FileInfo(journal).Length;
+        kit.JournalOf[1] = kit.JournalOf[0];
+        var restarted = await kit.StartSiloAsync();
+
+        Assert.Equal(length, new FileInfo(journal).Length);
+        Assert.Equal(41UL, State<GCounter>(restarted, grain).Value.Value);
+        var read = new GrainState<Profile>(new Profile());
+        await Storage(restarted).ReadStateAsync("p", grain, read, TestContext.Current.CancellationToken);
+        Assert.Equal((profile.State.Name, 3, profile.ETag), (read.State.Name, read.State.Visits, read.ETag));
+    }
+
+    private static List<(uint Crc, byte[] Payload)> ReadFrames(byte[] data)
+    {
+        var frames = new List<(uint, byte[])>();
+        for (var position = 0; position < data.Length;)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position));
+            var crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4));
+            frames.Add((crc, data.AsSpan(position + 8, length).ToArray()));
+            position += 8 + length;
+        }
+        return frames;
+    }
+
+    [Fact]
     public async Task NewSilo_BootstrapsFromANeighbour_AndMembershipDrivesThePeers()
     {
         // A one-entry delta log: the newcomer cannot get the history as deltas.

@@ -66,7 +66,7 @@ public sealed class NodeLocalGrainStorageTests : GrainStorageTestsBase, IDisposa
         Assert.Equal(0, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6)));
         Assert.Equal(1UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(8)));
         Assert.Equal(payload.Length, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)));
-        Assert.Equal(RecordFormat.Crc32C(payload), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
+        Assert.Equal(Crc32C.Compute(payload), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
         Assert.Equal(payload, bytes[32..]);
         Assert.Equal("1", state.ETag);
         Assert.Equal(["items.rec"], Directory.GetFileSystemEntries(Path.GetDirectoryName(path)!).Select(Path.GetFileName));

@@ -169,6 +169,7 @@ internal static class ThesisScenario
         }
         metrics.Reset();
         replication.Reset();
+        var gcAtStart = GcTotals.Now();
 
         var management = source.GrainFactory.GetGrain<IManagementGrain>(0);
         var ids = producerKeys.Select(k => IdOf(grains.Producer(source.GrainFactory, k)))
@@ -220,6 +221,8 @@ internal static class ThesisScenario
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        // Everything runs in this one process: a collection pauses the three silos, the proxies and the driver at once.
+        log($"    {GcTotals.Now().Since(gcAtStart, clock.Elapsed.TotalSeconds - warmup)}");
         if (replication.Describe() is { } totals)
         {
             log($"    {totals}");

@@ -19,9 +19,9 @@ public static class Serializer
     /// <summary>Returns the bytes of <paramref name="value"/>.</summary>
     public static byte[] SerializeToArray<T>(T value)
     {
-        var output = new ArrayBufferWriter<byte>(256);
+        using var output = new PooledBuffer();
         Serialize(value, output);
-        return output.WrittenSpan.ToArray();
+        return output.ToArray();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ActorEdge.Runtime.SystemTargets;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Edge;
 
@@ -53,7 +54,7 @@ internal static class LatencyProber
         var start = time.GetTimestamp();
         try
         {
-            var response = await runtime.Router.SystemCallAsync(silo, SystemTargetIds.Gateway, SystemTargetIds.GatewayPing, new Messaging.PooledBuffer(), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            var response = await runtime.Router.SystemCallAsync(silo, SystemTargetIds.Gateway, SystemTargetIds.GatewayPing, new PooledBuffer(), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             response.ReleasePayload();
         }
         catch (Exception)

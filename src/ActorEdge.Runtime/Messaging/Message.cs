@@ -1,4 +1,5 @@
 using ActorEdge.Invocation;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Messaging;
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using ActorEdge.Serialization;
 using static ActorEdge.Runtime.Diagnostics.ActorEdgeInstruments;
@@ -114,7 +113,7 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
         {
             return;
         }
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBuffer();
         var w = new Writer(buffer);
         Codec<TState>.Instance.Write(ref w, 1, _state.State);
         if (_state.ETag is { } etag)

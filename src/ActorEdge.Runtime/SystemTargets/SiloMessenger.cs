@@ -1,4 +1,4 @@
-using ActorEdge.Runtime.Messaging;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.SystemTargets;
 

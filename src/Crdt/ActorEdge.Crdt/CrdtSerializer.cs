@@ -60,9 +60,9 @@ public static class CrdtSerializer
     /// <summary>The bytes of <paramref name="value"/>, leaving out <paramref name="impliedReplica"/> (see <see cref="Serialize{T}(T, IBufferWriter{byte}, string?)"/>).</summary>
     public static byte[] SerializeToArray<T>(T value, string? impliedReplica) where T : class, ICrdt<T>
     {
-        var output = new ArrayBufferWriter<byte>(64);
+        using var output = new PooledBuffer();
         Serialize(value, output, impliedReplica);
-        return output.WrittenSpan.ToArray();
+        return output.ToArray();
     }
 
     /// <summary>Reads a value written by <see cref="Serialize{T}(T, IBufferWriter{byte})"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ActorEdge.Serialization;
 using Microsoft.Win32.SafeHandles;
 
 namespace ActorEdge.Persistence.NodeLocal;
@@ -128,7 +129,7 @@ internal static partial class DurableFiles
         {
             return error;
         }
-        return RecordFormat.Crc32C(record.Slice(RecordFormat.HeaderSize, header.PayloadLength)) == header.PayloadCrc
+        return Crc32C.Compute(record.Slice(RecordFormat.HeaderSize, header.PayloadLength)) == header.PayloadCrc
             ? null
             : "the payload checksum does not match";
     }

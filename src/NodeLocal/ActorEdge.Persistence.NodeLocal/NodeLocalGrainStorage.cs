@@ -112,7 +112,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         {
             throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the state for '{path}' is {record.PayloadLength} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was written.", path);
         }
-        var crc = RecordFormat.Crc32C(record.Payload);
+        var crc = Crc32C.Compute(record.Payload);
         var expected = grainState.ETag;
         var gate = GateFor(grainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -225,7 +225,7 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         }
         // The tombstone keeps the version, so the next write continues after it instead of at 1.
         Span<byte> header = stackalloc byte[RecordFormat.HeaderSize];
-        RecordFormat.WriteHeader(header, new RecordHeader(current + 1, IsTombstone: true, 0, RecordFormat.Crc32C([])));
+        RecordFormat.WriteHeader(header, new RecordHeader(current + 1, IsTombstone: true, 0, Crc32C.Compute([])));
         DurableFiles.Replace(path, header);
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.InteropServices;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Persistence.NodeLocal;
 
@@ -39,7 +38,7 @@ internal static class RecordFormat
         BinaryPrimitives.WriteInt32LittleEndian(destination[16..], header.PayloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[20..], header.PayloadCrc);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[28..], Crc32C(destination[..28]));
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[28..], Crc32C.Compute(destination[..28]));
     }
 
     /// <summary>Parses a header; returns null with the reason when the bytes are not a valid one.</summary>
@@ -55,7 +54,7 @@ internal static class RecordFormat
             return "it does not start with the record magic \"AENL\"";
         }
         var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(source[28..]);
-        if (Crc32C(source[..28]) != storedHeaderCrc)
+        if (Crc32C.Compute(source[..28]) != storedHeaderCrc)
         {
             return "the header checksum does not match";
         }
@@ -76,21 +75,5 @@ internal static class RecordFormat
             length,
             BinaryPrimitives.ReadUInt32LittleEndian(source[20..]));
         return null;
-    }
-
-    /// <summary>CRC-32C (Castagnoli), with the CPU's CRC instruction where there is one.</summary>
-    public static uint Crc32C(ReadOnlySpan<byte> data)
-    {
-        var crc = uint.MaxValue;
-        while (data.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, MemoryMarshal.Read<ulong>(data));
-            data = data[8..];
-        }
-        foreach (var b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-        return ~crc;
     }
 }

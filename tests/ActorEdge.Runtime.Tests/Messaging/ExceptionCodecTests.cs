@@ -1,5 +1,6 @@
 using ActorEdge.Runtime.Messaging;
 using ActorEdge.Runtime.Tests.TestGrains;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Tests.Messaging;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using ActorEdge.Runtime.Messaging;
 using ActorEdge.Runtime.Tests.Infrastructure;
+using ActorEdge.Serialization;
 
 namespace ActorEdge.Runtime.Tests.Messaging;
 

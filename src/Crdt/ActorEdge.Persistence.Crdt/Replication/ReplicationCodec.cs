@@ -1,4 +1,3 @@
-using System.Buffers;
 using ActorEdge.Crdt;
 using ActorEdge.Serialization;
 
@@ -33,11 +32,11 @@ internal static class ReplicationCodec
 
     public static byte[] Encode(Body body)
     {
-        var output = new ArrayBufferWriter<byte>(128);
+        using var output = new PooledBuffer();
         var w = new Writer(output);
         body(ref w);
         w.Commit();
-        return output.WrittenSpan.ToArray();
+        return output.ToArray();
     }
 
     public static void WriteString(ref Writer w, uint field, string value)

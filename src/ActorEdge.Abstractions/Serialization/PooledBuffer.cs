@@ -1,35 +1,48 @@
 using System.Buffers;
 
-namespace ActorEdge.Runtime.Messaging;
+namespace ActorEdge.Serialization;
 
 /// <summary>
-/// A growable buffer rented from <see cref="ArrayPool{T}.Shared"/>: the payload of a message.
-/// Dispose returns the array; a buffer that is never disposed is simply collected.
+/// A growable buffer rented from <see cref="ArrayPool{T}.Shared"/>: the payload of a message, or
+/// scratch space to encode into. Dispose returns the array; a buffer that is never disposed is
+/// simply collected. Encoding a large value (a 100 KB grain state) into an
+/// <see cref="ArrayBufferWriter{T}"/> allocates every size it grows through on the large object
+/// heap, whose collections are full (gen 2) ones; here the growth reuses the pool's arrays.
 /// </summary>
-internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
     private byte[] _array;
     private int _written;
 
+    /// <summary>Creates an empty buffer of at least <paramref name="initialCapacity"/> bytes.</summary>
     public PooledBuffer(int initialCapacity = 256)
     {
         _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
+    /// <summary>The bytes written so far.</summary>
     public int Length => _written;
 
+    /// <summary>What was written (valid until the next write or <see cref="Dispose"/>).</summary>
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
 
+    /// <inheritdoc cref="WrittenSpan"/>
     public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _written);
 
+    /// <summary>A copy of what was written, in an array of its exact size.</summary>
+    public byte[] ToArray() => WrittenSpan.ToArray();
+
+    /// <inheritdoc/>
     public void Advance(int count) => _written += count;
 
+    /// <inheritdoc/>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
         return _array.AsMemory(_written);
     }
 
+    /// <inheritdoc/>
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
@@ -45,6 +58,7 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         return buffer;
     }
 
+    /// <summary>Returns the array to the pool; the buffer is empty afterwards.</summary>
     public void Dispose()
     {
         var array = _array;

@@ -35,6 +35,9 @@ public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
     /// <inheritdoc/>
     public void Advance(int count) => _written += count;
 
+    /// <summary>Forgets what was written, keeping the array, to write something else.</summary>
+    public void ResetWrittenCount() => _written = 0;
+
     /// <inheritdoc/>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {

@@ -193,11 +193,18 @@ internal sealed class CrdtJournal : IAsyncDisposable
     }
 
     /// <summary>Appends a record; completes when it is on disk. <paramref name="localSequence"/> (0 for none) is reported durable in order.</summary>
-    public Task AppendAsync(byte[] payload, ulong localSequence)
+    public Task AppendAsync(byte[] payload, ulong localSequence) => Enqueue(new Append(payload, null, localSequence, NewDone()));
+
+    /// <summary>Appends the record in <paramref name="payload"/>, which the journal owns from now on (it returns the buffer once written).</summary>
+    public Task AppendAsync(PooledBuffer payload, ulong localSequence) => Enqueue(new Append(payload.WrittenMemory, payload, localSequence, NewDone()));
+
+    private static TaskCompletionSource NewDone() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Task Enqueue(Append append)
     {
-        var append = new Append(payload, localSequence, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_appends.Writer.TryWrite(append))
         {
+            append.Owner?.Dispose();
             return Task.FromException(new ObjectDisposedException(nameof(CrdtJournal)));
         }
         return append.Done.Task;
@@ -206,7 +213,7 @@ internal sealed class CrdtJournal : IAsyncDisposable
     /// <summary>Replaces the journal with a snapshot now (after the appends queued before); completes once done.</summary>
     public Task CompactAsync()
     {
-        var append = new Append([], 0, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Compact: true);
+        var append = new Append(ReadOnlyMemory<byte>.Empty, null, 0, NewDone(), Compact: true);
         return _appends.Writer.TryWrite(append) ? append.Done.Task : Task.FromException(new ObjectDisposedException(nameof(CrdtJournal)));
     }
 
@@ -238,7 +245,7 @@ internal sealed class CrdtJournal : IAsyncDisposable
                         compact = true;
                         continue;
                     }
-                    WriteFrame(_stream, append.Payload);
+                    WriteFrame(_stream, append.Payload.Span);
                     durable = Math.Max(durable, append.LocalSequence);
                 }
                 _stream.Flush(flushToDisk: true);
@@ -269,11 +276,15 @@ internal sealed class CrdtJournal : IAsyncDisposable
                     append.Done.TrySetException(new CrdtStorageException($"The CRDT journal could not be written: {e.Message}", e));
                 }
             }
+            foreach (var append in batch)
+            {
+                append.Owner?.Dispose();
+            }
             batch.Clear();
         }
     }
 
-    private static void WriteFrame(Stream stream, byte[] payload)
+    private static void WriteFrame(Stream stream, ReadOnlySpan<byte> payload)
     {
         Span<byte> header = stackalloc byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
@@ -282,7 +293,7 @@ internal sealed class CrdtJournal : IAsyncDisposable
         stream.Write(payload);
     }
 
-    private readonly record struct Append(byte[] Payload, ulong LocalSequence, TaskCompletionSource Done, bool Compact = false);
+    private readonly record struct Append(ReadOnlyMemory<byte> Payload, PooledBuffer? Owner, ulong LocalSequence, TaskCompletionSource Done, bool Compact = false);
 }
 
 /// <summary>CRC-32 (IEEE 802.3, reflected), table driven: the checksum of journals written by earlier builds.</summary>

@@ -5,7 +5,34 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 
 internal sealed partial class CrdtReplicator
 {
-    private static byte[] EncodeJournalUpdate(DeltaRecord record, string origin) => ReplicationCodec.Encode((ref Writer w) =>
+    /// <summary>
+    /// The journal record of applied deltas (in a pooled buffer the journal returns once written):
+    /// one update record, or for several (a received batch) one batch record, replayed whole or,
+    /// when torn, not at all.
+    /// </summary>
+    private static PooledBuffer EncodeJournalUpdates(List<DeltaRecord> records, string origin)
+    {
+        if (records.Count == 1)
+        {
+            return ReplicationCodec.EncodePooled((ref Writer w) => WriteJournalUpdate(ref w, records[0], origin));
+        }
+        var batch = new PooledBuffer();
+        using var scratch = new PooledBuffer();
+        var w = new Writer(batch);
+        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalBatch);
+        foreach (var record in records)
+        {
+            scratch.ResetWrittenCount();
+            var inner = new Writer(scratch);
+            WriteJournalUpdate(ref inner, record, origin);
+            inner.Commit();
+            ReplicationCodec.WriteBytes(ref w, 10, scratch.WrittenSpan);
+        }
+        w.Commit();
+        return batch;
+    }
+
+    private static void WriteJournalUpdate(ref Writer w, DeltaRecord record, string origin)
     {
         ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalUpdate);
         ReplicationCodec.WriteString(ref w, 2, record.Key);
@@ -18,17 +45,7 @@ internal sealed partial class CrdtReplicator
         {
             ReplicationCodec.WriteBytes(ref w, 7, record.Delta);
         }
-    });
-
-    /// <summary>The records of one received batch as one journal record: replayed whole or, when torn, not at all.</summary>
-    private static byte[] EncodeJournalBatch(List<byte[]> records) => ReplicationCodec.Encode((ref Writer w) =>
-    {
-        ReplicationCodec.WriteUInt64(ref w, 1, ReplicationCodec.JournalBatch);
-        foreach (var record in records)
-        {
-            ReplicationCodec.WriteBytes(ref w, 10, record);
-        }
-    });
+    }
 
     private static byte[] EncodeJournalState(StateRecord record) => ReplicationCodec.Encode((ref Writer w) =>
     {

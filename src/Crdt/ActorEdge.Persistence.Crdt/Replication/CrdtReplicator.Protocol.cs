@@ -86,7 +86,7 @@ internal sealed partial class CrdtReplicator
         CheckDotOnlyCarried(records);
 
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var journal = new List<byte[]>();
+        var applied = new List<DeltaRecord>();
         ulong delivered;
         lock (_gate)
         {
@@ -126,10 +126,7 @@ internal sealed partial class CrdtReplicator
                     entry.Version.Add(new Dot(origin, record.DotCounter));
                     Clock.Observe(new HlcTimestamp(record.WallMilliseconds, 0));
                     CrdtInstruments.ReplicationLag.Record(Math.Max(0, now - record.WallMilliseconds));
-                    if (_journal is not null)
-                    {
-                        journal.Add(EncodeJournalUpdate(record, origin));
-                    }
+                    applied.Add(record);
                     delivered = record.Sequence;
                 }
                 if (skipped.Count > 0 && skipped[^1] > delivered)
@@ -145,7 +142,10 @@ internal sealed partial class CrdtReplicator
         }
         // Acknowledge only what is durable: a crash before this line makes the origin resend. One
         // journal record for the batch, so a torn write never keeps a dot without the record that carries its effect.
-        await JournalAsync(journal.Count > 1 ? [EncodeJournalBatch(journal)] : journal).ConfigureAwait(false);
+        if (_journal is { } journal && applied.Count > 0)
+        {
+            await journal.AppendAsync(EncodeJournalUpdates(applied, origin), 0).ConfigureAwait(false);
+        }
         return EncodeDelivered(delivered);
     }
 

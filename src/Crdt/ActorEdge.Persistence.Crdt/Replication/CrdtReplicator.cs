@@ -1,6 +1,7 @@
 using ActorEdge.Crdt;
 using ActorEdge.Hosting;
 using ActorEdge.Runtime;
+using ActorEdge.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -176,7 +177,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         ThrowIfInsideRead();
         await _started.Task.ConfigureAwait(false);
         var type = Types.NameOf<T>();
-        byte[] journalRecord;
+        PooledBuffer? journalRecord;
         CausalContext version;
         ulong sequence;
         lock (_gate)
@@ -238,7 +239,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             }
             Stats.RecordUpdate(record.Delta.Length);
             version = entry.Version.Clone();
-            journalRecord = _journal is null ? [] : EncodeJournalUpdate(record, ReplicaId);
+            journalRecord = _journal is null ? null : EncodeJournalUpdates([record], ReplicaId);
             if (_journal is null)
             {
                 _durableSequence = sequence;
@@ -247,7 +248,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         }
         if (_journal is { } journal)
         {
-            await journal.AppendAsync(journalRecord, sequence).ConfigureAwait(false);
+            await journal.AppendAsync(journalRecord!, sequence).ConfigureAwait(false);
         }
         else
         {

@@ -32,11 +32,18 @@ internal static class ReplicationCodec
 
     public static byte[] Encode(Body body)
     {
-        using var output = new PooledBuffer();
+        using var output = EncodePooled(body);
+        return output.ToArray();
+    }
+
+    /// <summary>Encodes into a buffer rented from the pool, for bytes used once (a journal record): the caller disposes it.</summary>
+    public static PooledBuffer EncodePooled(Body body)
+    {
+        var output = new PooledBuffer();
         var w = new Writer(output);
         body(ref w);
         w.Commit();
-        return output.ToArray();
+        return output;
     }
 
     public static void WriteString(ref Writer w, uint field, string value)

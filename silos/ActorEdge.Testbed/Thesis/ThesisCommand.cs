@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorEdge.Testbed.Thesis;
 
 /// <summary>
-/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--migrations M [--every S]] [--csv path]</c> and
+/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--rate R] [--migrations M [--every S]] [--csv path]</c> and
 /// <c>thesis-sweep [--flavour F] [--sizes 1024,102400,...] [--mbits 10,100,1000] [--reps N] [--csv path]</c>.
 /// </summary>
 internal static class ThesisCommand
@@ -49,7 +49,7 @@ internal static class ThesisCommand
             return 2;
         }
         Console.WriteLine($"Thesis scenario (THESIS.md §1): silos on {string.Join(", ", topology.SiloNodes)}, central stores on '{topology.StoreNode}'; {topology.InterNodeMs} ms one-way between nodes, {topology.IntraNodeMs} ms inside a node (delaying proxies on silo and store links)");
-        Console.WriteLine($"Workload: {options.Pairs} producer/consumer pairs, one loop each, {options.ValueBytes / 1024} KB values; {options.WarmupSeconds} s warm-up, {options.Duration:F0} s measured, all grains migrate node-1 -> node-2 at {options.FirstMigration:F0} s{(options.Migrations > 1 ? string.Create(CultureInfo.InvariantCulture, $", then back and forth every {options.Every:F1} s, {options.Migrations} migrations in all") : "")}");
+        Console.WriteLine($"Workload: {options.Pairs} producer/consumer pairs, one loop each ({options.Pace}), {options.ValueBytes / 1024} KB values; {options.WarmupSeconds} s warm-up, {options.Duration:F0} s measured, all grains migrate node-1 -> node-2 at {options.FirstMigration:F0} s{(options.Migrations > 1 ? string.Create(CultureInfo.InvariantCulture, $", then back and forth every {options.Every:F1} s, {options.Migrations} migrations in all") : "")}");
         var runs = new List<ScenarioSummary>();
         var skipped = new List<(Flavour, string)>();
         foreach (var flavour in flavours)

@@ -118,7 +118,7 @@ internal static class ThesisReport
         var plan = options.Migrations == 1
             ? $"migration at {options.FirstMigration:F0} s"
             : string.Create(Invariant, $"{options.Migrations} migrations from {options.FirstMigration:F0} s, every {options.Every:F1} s, back and forth");
-        output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Duration:F0} s, {plan}; keys/s = writes + reads completed)");
+        output.WriteLine($"Summary ({options.Pairs} producer/consumer pairs, {options.ValueBytes / 1024} KB values, {options.Pace}, {options.Duration:F0} s, {plan}; keys/s = writes + reads completed)");
         output.WriteLine("| flavour | keys/s before | (writes + reads) | keys/s after | migration (all grains) | largest gap around | largest gap steady | p99 around | p99 (p50) steady | held calls: n, p99, max | delay of held calls: n, p50, p99, max | added by the migration: n, p99, max | failed ops | thesis |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in runs)

@@ -11,7 +11,13 @@ namespace ActorEdge.Testbed.Thesis;
 /// grains back and forth that many times, <see cref="Every"/> seconds apart from the first, for
 /// enough held calls to make a p99 (one migration of 8 grains holds about 8).
 /// </summary>
-internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt, int Migrations, double Every)
+/// <remarks>
+/// <see cref="Rate"/> 0 (the default) runs each loop closed: the next call as soon as the last
+/// returned, which measures throughput but saturates the CPU, so latencies are mostly queueing.
+/// A rate paces each loop at that many calls per second (a steady caller, as sensors are): the
+/// disruption a migration causes is then measured on a machine that is not saturated.
+/// </remarks>
+internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt, int Migrations, double Every, double Rate)
 {
     public static ScenarioOptions Parse(string[] args) => new(
         Math.Max(4, Cli.Int(args, "--seconds", 20)),
@@ -20,7 +26,13 @@ internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, d
         2,
         0.4,
         Math.Max(1, Cli.Int(args, "--migrations", 1)),
-        Math.Max(0.2, Cli.Double(args, "--every", 1.0)));
+        Math.Max(0.2, Cli.Double(args, "--every", 1.0)),
+        Math.Max(0, Cli.Double(args, "--rate", 0)));
+
+    /// <summary>How the loops call: closed, or paced at <see cref="Rate"/>.</summary>
+    public string Pace => Rate > 0
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"each loop paced at {Rate:G} calls/s")
+        : "each loop calls again as soon as its call returned";
 
     /// <summary>When the first migration starts, in seconds since the measurement started.</summary>
     public double FirstMigration => Seconds * MigrateAt;
@@ -134,8 +146,20 @@ internal static class ThesisScenario
             var isWrite = loop % 2 == 0;
             tasks[l] = Task.Run(async () =>
             {
+                var interval = options.Rate > 0 ? 1 / options.Rate : 0;
+                // Spread the paced loops' first calls over one interval rather than all at once.
+                var due = Now() + interval * loop / loops.Length;
                 while (Now() < end)
                 {
+                    if (interval > 0)
+                    {
+                        if (due - Now() is var wait and > 0)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(wait)).ConfigureAwait(false);
+                        }
+                        // A call that ran late does not make the next ones burst to catch up.
+                        due = Math.Max(due + interval, Now());
+                    }
                     var start = Now();
                     var ok = true;
                     try

@@ -228,7 +228,8 @@ internal sealed partial class CrdtReplicator
             link.StartSession(records.Count > 0 ? records[0].WallMilliseconds : _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         }
         var starts = !link.SessionConfirmed;
-        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        // Up to a megabyte used once: from the pool, back once sent.
+        using var payload = ReplicationCodec.EncodePooled((ref Writer w) =>
         {
             ReplicationCodec.WriteUInt64(ref w, 4, link.Session);
             if (starts)
@@ -250,7 +251,7 @@ internal sealed partial class CrdtReplicator
                 ReplicationCodec.WriteSessionDelta(ref w, 3, record, number, defines, link.WallBase, dotOnly?.Contains(i) == true);
             }
         });
-        var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(link.Silo, ReplicationCodec.MethodDeltas, payload.WrittenMemory, records.Count > 0 ? "delta" : "digest", cancellationToken).ConfigureAwait(false);
         var (delivered, unknownSession, takesDotOnly) = ReadDelivered(response);
         if (unknownSession)
         {
@@ -669,7 +670,7 @@ internal sealed partial class CrdtReplicator
         return false;
     }
 
-    private async Task<byte[]> SendAsync(SiloAddress peer, uint method, byte[] payload, string kind, CancellationToken cancellationToken)
+    private async Task<byte[]> SendAsync(SiloAddress peer, uint method, ReadOnlyMemory<byte> payload, string kind, CancellationToken cancellationToken)
     {
         if (LinkFilter is { } filter && !filter(peer))
         {

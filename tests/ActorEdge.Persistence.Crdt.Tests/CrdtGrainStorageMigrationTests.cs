@@ -28,6 +28,49 @@ public sealed class CrdtGrainStorageMigrationTests
     }
 
     [Fact]
+    public async Task Export_WaitsForTheKeysOwnUpdatesToBeDurable_NotForOtherKeysStillOnTheirWayToDisk()
+    {
+        await using var kit = await StartAsync(2, withJournal: _ => true);
+        var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var (grain, other) = (NewGrain(), NewGrain());
+        var ct = TestContext.Current.CancellationToken;
+        kit.Isolate(target);
+        var state = new GrainState<Profile>(new Profile { Name = "moving", Visits = 1 });
+        await Storage(source).WriteStateAsync("s", grain, state, ct);
+        var disk = new TaskCompletionSource();
+        Replicator(source).HoldJournal(disk.Task);
+        try
+        {
+
+            // Another grain's write is applied but not durable: the hand-over of this one does not wait for it.
+            var otherWrite = Storage(source).WriteStateAsync("s", other, new GrainState<Profile>(new Profile { Name = "other" }), ct);
+            var exported = await Migration(source).ExportAsync(Move(grain, source, target, state.ETag), ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+
+            Assert.False(otherWrite.IsCompleted);
+            var handOver = CrdtGrainStorage.ReadHandOver(exported.Span);
+            Assert.Equal($"{{{Replicator(source).ReplicaId}:1..1}}", handOver.Version.ToString());
+            Assert.Equal("moving", Serializer.Deserialize<Profile>(CrdtSerializer.Deserialize<LwwRegister<byte[]>>(handOver.State).Value).Name);
+
+            // A write of this grain that is not durable yet holds its hand-over back until it is.
+            state.State = new Profile { Name = "moved", Visits = 2 };
+            var ownWrite = Storage(source).WriteStateAsync("s", grain, state, ct);
+            var heldExport = Migration(source).ExportAsync(Move(grain, source, target, null), ct);
+            await Task.Delay(200, ct);
+            Assert.False(heldExport.IsCompleted);
+
+            disk.SetResult();
+            await Task.WhenAll(otherWrite, ownWrite).WaitAsync(TimeSpan.FromSeconds(20), ct);
+            var held = CrdtGrainStorage.ReadHandOver((await heldExport.WaitAsync(TimeSpan.FromSeconds(20), ct)).Span);
+            Assert.Equal($"{{{Replicator(source).ReplicaId}:1..2}}", held.Version.ToString());
+        }
+        finally
+        {
+            // A held journal would hold the silo's shutdown too.
+            disk.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task Export_HandsOverTheSourceVersion_ImportWaitsUntilTheTargetHasIt_AndTheETagStaysValid()
     {
         // The hand-over carries no state here: the target must wait for replication.

@@ -47,6 +47,9 @@ internal sealed class CrdtJournal : IAsyncDisposable
     /// <summary>The journal file's length (read it from the write loop's side only through <see cref="Compactions"/> and the file itself).</summary>
     public long Length => Volatile.Read(ref _stream).Length;
 
+    /// <summary>Test hook: while set, the write loop waits for it before writing the next batch.</summary>
+    internal Task? Hold { get; set; }
+
     /// <summary>How many times the journal was replaced by a snapshot while running.</summary>
     public long Compactions => Interlocked.Read(ref _compactions);
 
@@ -230,6 +233,10 @@ internal sealed class CrdtJournal : IAsyncDisposable
         var reader = _appends.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            if (Hold is { } hold)
+            {
+                await hold.ConfigureAwait(false);
+            }
             while (reader.TryRead(out var append))
             {
                 batch.Add(append);

@@ -40,6 +40,15 @@ internal sealed partial class CrdtReplicator
     /// <summary>How many times the journal was replaced by a snapshot while running (tests read it).</summary>
     internal long JournalCompactions => _journal?.Compactions ?? 0;
 
+    /// <summary>Test hook: the journal writes nothing until <paramref name="release"/> completes (what a slow disk does).</summary>
+    internal void HoldJournal(Task release)
+    {
+        if (_journal is { } journal)
+        {
+            journal.Hold = release;
+        }
+    }
+
     /// <summary>Replaces the journal with a snapshot now (tests; compaction otherwise follows the journal's size).</summary>
     internal Task CompactJournalAsync() => _journal?.CompactAsync() ?? Task.CompletedTask;
 

@@ -23,11 +23,13 @@ internal sealed partial class CrdtReplicator
         ulong upTo;
         lock (_gate)
         {
-            upTo = _localSequence;
             if (!_entries.TryGetValue(key, out var entry))
             {
                 return new StateRecord(key, string.Empty, new CausalContext(), []);
             }
+            // The key's own updates, not every update of the silo: the state carries no other key's
+            // dots, and the grain is idle, so its last write was acknowledged durable already.
+            upTo = entry.LastLocalSequence;
             var version = entry.Version.Clone();
             var caughtUp = _links.TryGetValue(target, out var link) && link.Acknowledged is { } acked && acked >= _localSequence;
             // At most a quarter of a message: the hand-over also carries the grain's in-memory state and its other states.
@@ -40,7 +42,7 @@ internal sealed partial class CrdtReplicator
             return record;
         }
         // As every path that sends states: an update of this replica that a crash could lose must not
-        // leave it, or its dot could be reused for another update after the restart.
+        // leave it, or its dot could be reused for another update of the key after the restart.
         await WaitDurableAsync(upTo).ConfigureAwait(false);
         Stats.RecordHandOverState(record.State.Length);
         return record;

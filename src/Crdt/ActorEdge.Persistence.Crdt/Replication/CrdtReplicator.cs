@@ -225,6 +225,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var dot = entry.Version.NextDot(ReplicaId);
             entry.Version.Add(dot);
             sequence = ++_localSequence;
+            entry.LastLocalSequence = sequence;
             var record = new DeltaRecord(sequence, key, type, dot.Counter, bytes, wall, wholeState);
             _log.Add(record);
             if (_log.Count > _options.DeltaLogCapacity)
@@ -456,6 +457,9 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         public IReplicatedValue Value { get; } = value;
 
         public CausalContext Version { get; } = version;
+
+        /// <summary>The local sequence number of this replica's last update of the key (0: none since the start).</summary>
+        public ulong LastLocalSequence { get; set; }
 
         /// <summary>For a tombstone: the version each peer's last digest reported (key GC).</summary>
         public Dictionary<SiloAddress, CausalContext>? PeerVersions { get; set; }

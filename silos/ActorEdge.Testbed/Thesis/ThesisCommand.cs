@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorEdge.Testbed.Thesis;
 
 /// <summary>
-/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--rate R] [--migrations M [--every S]] [--csv path]</c> and
+/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--rate R] [--migrations M [--every S]] [--runs N] [--csv path]</c> and
 /// <c>thesis-sweep [--flavour F] [--sizes 1024,102400,...] [--mbits 10,100,1000] [--reps N] [--csv path]</c>.
 /// </summary>
 internal static class ThesisCommand
@@ -52,6 +52,7 @@ internal static class ThesisCommand
         Console.WriteLine($"Workload: {options.Pairs} producer/consumer pairs, one loop each ({options.Pace}), {options.ValueBytes / 1024} KB values; {options.WarmupSeconds} s warm-up, {options.Duration:F0} s measured, all grains migrate node-1 -> node-2 at {options.FirstMigration:F0} s{(options.Migrations > 1 ? string.Create(CultureInfo.InvariantCulture, $", then back and forth every {options.Every:F1} s, {options.Migrations} migrations in all") : "")}");
         var runs = new List<ScenarioSummary>();
         var skipped = new List<(Flavour, string)>();
+        var repeat = Math.Max(1, Cli.Int(args, "--runs", 1));
         foreach (var flavour in flavours)
         {
             if (Flavours.Unavailable(flavour) is { } reason)
@@ -60,21 +61,25 @@ internal static class ThesisCommand
                 skipped.Add((flavour, reason));
                 continue;
             }
-            Console.WriteLine($"  {flavour.Name} ({flavour.Strategy}; state: {flavour.StateHome})");
-            try
+            for (var run = 1; run <= repeat; run++)
             {
-                var result = await ThesisScenario.RunAsync(flavour, options, topology, Console.WriteLine).ConfigureAwait(false);
-                var summary = ScenarioSummary.Of(result);
-                runs.Add(summary);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {summary.KeysPerSecondBefore:F0} keys/s before, {summary.KeysPerSecondAfter:F0} after; largest gap {summary.LargestGapMs:F0} ms; p99 around the migration {summary.P99AroundMs:F0} ms"));
-            }
-            catch (Exception e)
-            {
-                Console.WriteLine($"    failed: {e}");
-                skipped.Add((flavour, $"failed: {e.GetType().Name}: {e.Message}"));
+                Console.WriteLine($"  {flavour.Name} ({flavour.Strategy}; state: {flavour.StateHome}){(repeat > 1 ? $", run {run} of {repeat}" : "")}");
+                try
+                {
+                    var result = await ThesisScenario.RunAsync(flavour, options, topology, Console.WriteLine).ConfigureAwait(false);
+                    var summary = ScenarioSummary.Of(result);
+                    runs.Add(summary);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {summary.KeysPerSecondBefore:F0} keys/s before, {summary.KeysPerSecondAfter:F0} after; largest gap {summary.LargestGapMs:F0} ms; p99 around the migration {summary.P99AroundMs:F0} ms"));
+                }
+                catch (Exception e)
+                {
+                    Console.WriteLine($"    failed: {e}");
+                    skipped.Add((flavour, $"failed: {e.GetType().Name}: {e.Message}"));
+                }
             }
         }
         ThesisReport.PrintSummary(runs, skipped, options, Console.Out);
+        ThesisReport.PrintPooled(runs, Console.Out);
         ThesisReport.PrintWindows(runs, Console.Out);
         if (Cli.Value(args, "--csv") is { } csv)
         {

@@ -146,6 +146,30 @@ internal static class ThesisReport
         }
     }
 
+    /// <summary>
+    /// With several runs of a flavour (<c>--runs</c>): the delay of held calls pooled over them, as
+    /// one run's ~160 held calls make its p99 nearly its second largest, one scheduling hiccup away.
+    /// </summary>
+    public static void PrintPooled(IReadOnlyList<ScenarioSummary> runs, TextWriter output)
+    {
+        var flavours = runs.GroupBy(s => s.Result.Flavour.Name).Where(g => g.Count() > 1).ToList();
+        if (flavours.Count == 0)
+        {
+            return;
+        }
+        output.WriteLine();
+        output.WriteLine("Delay of held calls, pooled over the runs of each flavour (ms)");
+        output.WriteLine("| flavour | runs | keys/s before (min-max) | held calls | delay p50 | delay p99 | delay max | p99 of each run |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var flavour in flavours)
+        {
+            var delays = flavour.SelectMany(s => s.Result.DelayMs).ToList();
+            var perRun = string.Join(", ", flavour.Select(s => P(s.Result.DelayMs, 0.99).ToString("F0", Invariant)));
+            output.WriteLine(string.Create(Invariant,
+                $"| {flavour.Key} | {flavour.Count()} | {flavour.Min(s => s.KeysPerSecondBefore):F0}-{flavour.Max(s => s.KeysPerSecondBefore):F0} | {delays.Count} | {P(delays, 0.50):F0} | {P(delays, 0.99):F0} | {(delays.Count == 0 ? 0 : delays.Max()):F0} | {perRun} |"));
+        }
+    }
+
     /// <summary>How long moving all grains took: once, or mean / max over the migrations.</summary>
     private static string MigrationTime(ScenarioResult r)
     {

@@ -13,15 +13,16 @@ internal static partial class DurableFiles
 {
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC (same value on x64 and arm64)
 
-    /// <summary>Writes <paramref name="record"/> (header and payload) as <paramref name="path"/>, durably.</summary>
-    public static void Replace(string path, ReadOnlySpan<byte> record)
+    /// <summary>Writes <paramref name="record"/> followed by <paramref name="rest"/> as <paramref name="path"/>, durably.</summary>
+    public static void Replace(string path, ReadOnlySpan<byte> record, ReadOnlySpan<byte> rest = default)
     {
         var temp = string.Concat(path, ".", Guid.NewGuid().ToString("N").AsSpan(0, 12), RecordLayout.TempExtension);
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, record.Length))
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, record.Length + rest.Length))
             {
                 RandomAccess.Write(handle, record, 0);
+                RandomAccess.Write(handle, rest, record.Length);
                 RandomAccess.FlushToDisk(handle);
             }
             File.Move(temp, path, overwrite: true);

@@ -106,20 +106,21 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var path = PathOf(grainId, stateName);
-        using var record = new RecordBuffer();
-        Serializer.Serialize(grainState.State, record);
-        if (record.PayloadLength > _maxRecordBytes)
+        // From the pool: a large state does not allocate a new array (and its growth copies) on every write.
+        using var payload = new PooledBuffer(1024);
+        Serializer.Serialize(grainState.State, payload);
+        if (payload.Length > _maxRecordBytes)
         {
-            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the state for '{path}' is {record.PayloadLength} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was written.", path);
+            throw new NodeLocalStorageException($"NodeLocal grain storage '{_name}': the state for '{path}' is {payload.Length} bytes, more than MaxRecordBytes ({_maxRecordBytes}); nothing was written.", path);
         }
-        var crc = Crc32C.Compute(record.Payload);
+        var crc = Crc32C.Compute(payload.WrittenSpan);
         var expected = grainState.ETag;
         var gate = GateFor(grainId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         ulong version;
         try
         {
-            version = await Task.Run(() => WriteCore(path, expected, record, crc), CancellationToken.None).ConfigureAwait(false);
+            version = await Task.Run(() => WriteCore(path, expected, payload, crc), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -204,14 +205,15 @@ internal sealed partial class NodeLocalGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    private ulong WriteCore(string path, string? expected, RecordBuffer record, uint crc)
+    private ulong WriteCore(string path, string? expected, PooledBuffer payload, uint crc)
     {
         var current = CurrentVersion(path, out var live);
         CheckEtag("write", path, live ? current : null, expected);
         var version = current + 1;
-        record.Seal(version, crc);
+        Span<byte> header = stackalloc byte[RecordFormat.HeaderSize];
+        RecordFormat.WriteHeader(header, new RecordHeader(version, IsTombstone: false, payload.Length, crc));
         DurableFiles.EnsureDirectory(_root, Path.GetDirectoryName(path)!);
-        DurableFiles.Replace(path, record.Record.Span);
+        DurableFiles.Replace(path, header, payload.WrittenSpan);
         return version;
     }
 

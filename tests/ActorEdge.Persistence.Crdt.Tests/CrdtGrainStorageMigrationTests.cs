@@ -71,6 +71,44 @@ public sealed class CrdtGrainStorageMigrationTests
     }
 
     [Fact]
+    public async Task Export_AfterARefusedUpdateOfATypeThatDoesNotTrackChanges_StillWaitsForTheKeysUpdateOnItsWayToDisk()
+    {
+        // A refused update of such a type puts a copy of the entry back: it must keep what the key's last update was.
+        await using var kit = await StartAsync(2, o => o.RegisterType<MaxValue>("test:max"), withJournal: _ => true);
+        var (source, target) = (kit.Cluster.Silos[0], kit.Cluster.Silos[1]);
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        kit.Isolate(target);
+        var state = State<MaxValue>(source, grain);
+        await state.UpdateAsync((m, _) => m.Raise(1));
+        var disk = new TaskCompletionSource();
+        Replicator(source).HoldJournal(disk.Task);
+        try
+        {
+            var pending = state.UpdateAsync((m, _) => m.Raise(2));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => state.UpdateAsync((m, _) =>
+            {
+                m.Raise(3);
+                throw new InvalidOperationException("refused");
+            }));
+
+            var export = Replicator(source).ExportForHandOverAsync(((CrdtGrainStorage)Storage(source)).KeyOf("s", grain), target.Address, 1 << 20);
+            await Task.Delay(200, ct);
+            Assert.False(export.IsCompleted);
+
+            disk.SetResult();
+            await pending.WaitAsync(TimeSpan.FromSeconds(20), ct);
+            var record = await export.WaitAsync(TimeSpan.FromSeconds(20), ct);
+            Assert.Equal($"{{{Replicator(source).ReplicaId}:1..2}}", record.Version.ToString());
+            Assert.Equal(2ul, CrdtSerializer.Deserialize<MaxValue>(record.State).Value);
+        }
+        finally
+        {
+            disk.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task Export_HandsOverTheSourceVersion_ImportWaitsUntilTheTargetHasIt_AndTheETagStaysValid()
     {
         // The hand-over carries no state here: the target must wait for replication.

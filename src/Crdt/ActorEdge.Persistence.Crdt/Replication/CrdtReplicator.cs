@@ -424,7 +424,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         }
         if (before is not null)
         {
-            _entries[key] = new ReplicaEntry(before, existing.Version) { PeerVersions = existing.PeerVersions };
+            _entries[key] = new ReplicaEntry(before, existing.Version) { PeerVersions = existing.PeerVersions, LastLocalSequence = existing.LastLocalSequence };
         }
     }
 

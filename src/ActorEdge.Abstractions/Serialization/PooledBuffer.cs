@@ -33,7 +33,14 @@ public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
     public byte[] ToArray() => WrittenSpan.ToArray();
 
     /// <inheritdoc/>
-    public void Advance(int count) => _written += count;
+    public void Advance(int count)
+    {
+        if ((uint)count > (uint)(_array.Length - _written))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"Cannot advance past the {_array.Length - _written} bytes of the span last given.");
+        }
+        _written += count;
+    }
 
     /// <summary>Forgets what was written, keeping the array, to write something else.</summary>
     public void ResetWrittenCount() => _written = 0;
@@ -83,7 +90,12 @@ public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         {
             return;
         }
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, _written + sizeHint));
+        var wanted = Math.Max(2L * _array.Length, (long)_written + sizeHint);
+        if ((long)_written + sizeHint > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"A buffer cannot grow past {Array.MaxLength} bytes ({_written} written, {sizeHint} more asked).");
+        }
+        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, Array.MaxLength));
         _array.AsSpan(0, _written).CopyTo(grown);
         if (_array.Length > 0)
         {

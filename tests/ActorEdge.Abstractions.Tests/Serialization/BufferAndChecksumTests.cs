@@ -76,6 +76,21 @@ public class BufferAndChecksumTests
     }
 
     [Fact]
+    public void PooledBuffer_AdvancePastTheSpanGiven_ThrowsAndKeepsWhatWasWritten()
+    {
+        using var buffer = new PooledBuffer(16);
+        var span = buffer.GetSpan(4);
+        "abcd"u8.CopyTo(span);
+        buffer.Advance(4);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Advance(buffer.GetSpan().Length + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Advance(-1));
+
+        Assert.Equal("count", e.ParamName);
+        Assert.Equal("abcd"u8.ToArray(), buffer.ToArray());
+    }
+
+    [Fact]
     public void SerializeToArray_LargeValue_RoundTripsExactly()
     {
         var value = new byte[100_000];

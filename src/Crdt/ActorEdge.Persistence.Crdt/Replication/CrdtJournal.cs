@@ -5,10 +5,9 @@ using ActorEdge.Serialization;
 namespace ActorEdge.Persistence.Crdt.Replication;
 
 /// <summary>
-/// An append-only journal: each record is <c>u32 length | u32 CRC-32C | payload</c> (journals
-/// written before December 2026 carry the IEEE CRC-32, which the table below computes ~12 times
-/// slower than the CPU's CRC-32C instruction; replay still accepts it, and their next compaction
-/// rewrites them). Appends
+/// An append-only journal: each record is <c>u32 length | u32 CRC-32C | payload</c> (journals of
+/// earlier builds carry the IEEE CRC-32, which the table below computes ~12 times slower than the
+/// CPU's CRC-32C instruction; replay still accepts it, and their next compaction rewrites them). Appends
 /// are written and fsync'd by one loop (group commit); an append completes once durable. Opening
 /// replays the records and cuts the file at the first torn or corrupt record (a crash mid-write).
 /// When the file grows past the compaction size (and past twice the last snapshot, so a large live

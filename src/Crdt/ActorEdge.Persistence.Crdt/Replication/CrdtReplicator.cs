@@ -1,7 +1,6 @@
 using ActorEdge.Crdt;
 using ActorEdge.Hosting;
 using ActorEdge.Runtime;
-using ActorEdge.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -177,7 +176,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         ThrowIfInsideRead();
         await _started.Task.ConfigureAwait(false);
         var type = Types.NameOf<T>();
-        PooledBuffer? journalRecord;
+        Task? appended = null;
         CausalContext version;
         ulong sequence;
         lock (_gate)
@@ -240,16 +239,23 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             }
             Stats.RecordUpdate(record.Delta.Length);
             version = entry.Version.Clone();
-            journalRecord = _journal is null ? null : EncodeJournalUpdates([record], ReplicaId);
-            if (_journal is null)
+            // Queued under the lock, in the order of the sequence numbers: the journal reports the
+            // highest sequence of each group commit durable, which holds only if none before it is
+            // still to be written (two updates queued out of order would let the later one's commit
+            // vouch for the earlier one).
+            if (_journal is { } journal)
+            {
+                appended = journal.AppendAsync(EncodeJournalUpdates([record], ReplicaId), sequence);
+            }
+            else
             {
                 _durableSequence = sequence;
             }
             SignalChangedLocked();
         }
-        if (_journal is { } journal)
+        if (appended is not null)
         {
-            await journal.AppendAsync(journalRecord!, sequence).ConfigureAwait(false);
+            await appended.ConfigureAwait(false);
         }
         else
         {
@@ -402,7 +408,10 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             throw new CrdtStorageException($"CRDT type '{type}' of '{key}' is not registered on replica {ReplicaId}.");
         }
         // A dropped key written again continues its dots (reusing one would make peers skip the update).
-        entry = new ReplicaEntry(value, _dropped.Remove(key, out var dropped) ? dropped.Version.Clone() : new CausalContext());
+        // Its marker may hold dots of this replica whose updates are not known apart: a hand-over of
+        // the key waits, to be safe, for every local update so far to be durable.
+        var dropped = _dropped.Remove(key, out var marker) ? marker : null;
+        entry = new ReplicaEntry(value, dropped is null ? new CausalContext() : dropped.Version.Clone()) { LastLocalSequence = dropped is null ? 0 : _localSequence };
         _entries[key] = entry;
         return entry;
     }

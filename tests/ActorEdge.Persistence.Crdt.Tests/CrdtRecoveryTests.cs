@@ -86,6 +86,44 @@ public sealed class CrdtRecoveryTests
         Assert.Equal((profile.State.Name, 3, profile.ETag), (read.State.Name, read.State.Visits, read.ETag));
     }
 
+    [Fact]
+    public async Task FailedJournalWrite_StopsTheReplica_SoNothingAcknowledgedAfterItIsLost_AndARestartRecoversWhatWasWritten()
+    {
+        await using var kit = await StartAsync(1, withJournal: _ => true);
+        var silo = kit.Cluster.Silos[0];
+        var grain = NewGrain();
+        var ct = TestContext.Current.CancellationToken;
+        var counter = State<GCounter>(silo, grain);
+        await counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 5));
+        var profile = new GrainState<Profile>(new Profile { Name = "before", Visits = 1 });
+        await Storage(silo).WriteStateAsync("p", grain, profile, ct);
+
+        // The disk fails in the middle of the next record (half of it written, then an error).
+        Replicator(silo).FailNextJournalWrite(new IOException("injected: no space left on device"));
+        var failed = await Assert.ThrowsAsync<CrdtStorageException>(() => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 7)));
+        Assert.Contains("injected: no space left on device", failed.Message, StringComparison.Ordinal);
+
+        // Fail-stop: a later update is refused, not appended behind the torn record, where replay
+        // would never reach it (it would be acknowledged, then lost at the next start).
+        var later = await Assert.ThrowsAsync<CrdtStorageException>(() => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 11)));
+        Assert.Contains("stopped", later.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<CrdtStorageException>(() => Storage(silo).WriteStateAsync("p", grain, new GrainState<Profile>(new Profile { Name = "after" }) { ETag = profile.ETag }, ct));
+        // Nor is the update whose write failed readable: a restart would take it back.
+        Assert.Throws<CrdtStorageException>(() => counter.Value);
+        await Assert.ThrowsAsync<CrdtStorageException>(() => Storage(silo).ReadStateAsync("p", grain, new GrainState<Profile>(new Profile()), ct));
+
+        await kit.Cluster.KillSiloAsync(silo);
+        kit.JournalOf[1] = kit.JournalOf[0];
+        var restarted = await kit.StartSiloAsync();
+
+        Assert.Equal(5UL, State<GCounter>(restarted, grain).Value.Value);
+        var read = new GrainState<Profile>(new Profile());
+        await Storage(restarted).ReadStateAsync("p", grain, read, ct);
+        Assert.Equal(("before", profile.ETag), (read.State.Name, read.ETag));
+        await State<GCounter>(restarted, grain).UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 2));
+        Assert.Equal(7UL, State<GCounter>(restarted, grain).Value.Value);
+    }
+
     private static List<(uint Crc, byte[] Payload)> ReadFrames(byte[] data)
     {
         var frames = new List<(uint, byte[])>();

@@ -16,6 +16,14 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 /// crash leaves either the old journal or the new one, each complete. Snapshots may hold more than
 /// the records written so far (replay merges idempotently), never less: every record's effect is
 /// in memory before it is appended.
+/// <para>
+/// A write or fsync that fails stops the journal for good (fail-stop, as etcd's WAL and PostgreSQL
+/// do): that batch and every later append fail with <see cref="Failure"/>, and nothing more is
+/// reported durable. Going on would be unsafe twice over: the failed write may have left a torn
+/// frame, at which replay stops, so every record appended after it would be acknowledged and then
+/// lost at the next start; and after a failed fsync Linux may have dropped the dirty pages, so a
+/// later fsync that succeeds vouches for nothing. Restarting replays every record written before.
+/// </para>
 /// </summary>
 internal sealed class CrdtJournal : IAsyncDisposable
 {
@@ -32,9 +40,13 @@ internal sealed class CrdtJournal : IAsyncDisposable
     private readonly Channel<Append> _appends = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ulong> _onDurable;
     private readonly Task _writer;
+    private volatile CrdtStorageException? _failure;
 
-    private CrdtJournal(string directory, FileStream stream, Action<ulong> onDurable, Func<List<byte[]>>? snapshot, long compactionBytes, Action<Exception>? onCompactionFailed)
+    private readonly Action<CrdtStorageException>? _onFailed;
+
+    private CrdtJournal(string directory, FileStream stream, Action<ulong> onDurable, Func<List<byte[]>>? snapshot, long compactionBytes, Action<Exception>? onCompactionFailed, Action<CrdtStorageException>? onFailed)
     {
+        _onFailed = onFailed;
         _onCompactionFailed = onCompactionFailed;
         _directory = directory;
         _stream = stream;
@@ -49,6 +61,12 @@ internal sealed class CrdtJournal : IAsyncDisposable
 
     /// <summary>Test hook: while set, the write loop waits for it before writing the next batch.</summary>
     internal Task? Hold { get; set; }
+
+    /// <summary>Test hook: the next batch writes half of its first frame (a torn write), then fails with this.</summary>
+    internal Exception? FailNextWrite { get; set; }
+
+    /// <summary>Why the journal stopped (null while it works): every append since fails with it.</summary>
+    public CrdtStorageException? Failure => _failure;
 
     /// <summary>How many times the journal was replaced by a snapshot while running.</summary>
     public long Compactions => Interlocked.Read(ref _compactions);
@@ -86,14 +104,17 @@ internal sealed class CrdtJournal : IAsyncDisposable
         return records;
     }
 
-    /// <summary>Opens the journal for appending after <paramref name="validBytes"/> (what <see cref="Replay"/> accepted; the rest is cut).</summary>
-    public static CrdtJournal Open(string directory, long validBytes, Action<ulong> onDurable, Func<List<byte[]>>? snapshot = null, long compactionBytes = long.MaxValue, Action<Exception>? onCompactionFailed = null)
+    /// <summary>
+    /// Opens the journal for appending after <paramref name="validBytes"/> (what <see cref="Replay"/>
+    /// accepted; the rest is cut). <paramref name="onFailed"/> is called once, from the write loop, if it stops.
+    /// </summary>
+    public static CrdtJournal Open(string directory, long validBytes, Action<ulong> onDurable, Func<List<byte[]>>? snapshot = null, long compactionBytes = long.MaxValue, Action<Exception>? onCompactionFailed = null, Action<CrdtStorageException>? onFailed = null)
     {
         var stream = OpenForAppend(directory);
         stream.SetLength(validBytes);
         stream.Position = validBytes;
         stream.Flush(flushToDisk: true);
-        return new CrdtJournal(directory, stream, onDurable, snapshot, compactionBytes, onCompactionFailed);
+        return new CrdtJournal(directory, stream, onDurable, snapshot, compactionBytes, onCompactionFailed, onFailed);
     }
 
     private static FileStream OpenForAppend(string directory)
@@ -205,10 +226,10 @@ internal sealed class CrdtJournal : IAsyncDisposable
 
     private Task Enqueue(Append append)
     {
-        if (!_appends.Writer.TryWrite(append))
+        if (_failure is { } failure || !_appends.Writer.TryWrite(append))
         {
             append.Owner?.Dispose();
-            return Task.FromException(new ObjectDisposedException(nameof(CrdtJournal)));
+            return Task.FromException(_failure ?? (Exception)new ObjectDisposedException(nameof(CrdtJournal)));
         }
         return append.Done.Task;
     }
@@ -241,6 +262,11 @@ internal sealed class CrdtJournal : IAsyncDisposable
             {
                 batch.Add(append);
             }
+            if (_failure is { } stopped)
+            {
+                Fail(batch, stopped);
+                continue;
+            }
             try
             {
                 ulong durable = 0;
@@ -251,6 +277,13 @@ internal sealed class CrdtJournal : IAsyncDisposable
                     {
                         compact = true;
                         continue;
+                    }
+                    if (FailNextWrite is { } fault)
+                    {
+                        FailNextWrite = null;
+                        WriteFrame(_stream, append.Payload.Span, torn: true);
+                        _stream.Flush(flushToDisk: true);
+                        throw fault;
                     }
                     WriteFrame(_stream, append.Payload.Span);
                     durable = Math.Max(durable, append.LocalSequence);
@@ -278,10 +311,12 @@ internal sealed class CrdtJournal : IAsyncDisposable
             }
             catch (Exception e)
             {
-                foreach (var append in batch)
-                {
-                    append.Done.TrySetException(new CrdtStorageException($"The CRDT journal could not be written: {e.Message}", e));
-                }
+                var failure = new CrdtStorageException(
+                    $"The CRDT journal in '{_directory}' could not be written ({e.Message}); it accepts no more records, so this replica takes no more updates. Restart the silo: it replays every record written before.", e);
+                _failure = failure;
+                Fail(batch, failure);
+                _onFailed?.Invoke(failure);
+                continue;
             }
             foreach (var append in batch)
             {
@@ -291,13 +326,24 @@ internal sealed class CrdtJournal : IAsyncDisposable
         }
     }
 
-    private static void WriteFrame(Stream stream, ReadOnlySpan<byte> payload)
+    private static void Fail(List<Append> batch, CrdtStorageException failure)
+    {
+        foreach (var append in batch)
+        {
+            append.Done.TrySetException(failure);
+            append.Owner?.Dispose();
+        }
+        batch.Clear();
+    }
+
+    /// <summary>Writes one record; <paramref name="torn"/> (tests) writes only its first half, as a crash or a failed write can.</summary>
+    private static void WriteFrame(Stream stream, ReadOnlySpan<byte> payload, bool torn = false)
     {
         Span<byte> header = stackalloc byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32C.Compute(payload));
         stream.Write(header);
-        stream.Write(payload);
+        stream.Write(torn ? payload[..(payload.Length / 2)] : payload);
     }
 
     private readonly record struct Append(ReadOnlyMemory<byte> Payload, PooledBuffer? Owner, ulong LocalSequence, TaskCompletionSource Done, bool Compact = false);

@@ -49,6 +49,15 @@ internal sealed partial class CrdtReplicator
         }
     }
 
+    /// <summary>Test hook: the journal's next write fails with <paramref name="fault"/> after writing half a record (a disk error).</summary>
+    internal void FailNextJournalWrite(Exception fault)
+    {
+        if (_journal is { } journal)
+        {
+            journal.FailNextWrite = fault;
+        }
+    }
+
     /// <summary>Replaces the journal with a snapshot now (tests; compaction otherwise follows the journal's size).</summary>
     internal Task CompactJournalAsync() => _journal?.CompactAsync() ?? Task.CompletedTask;
 

@@ -46,6 +46,9 @@ internal sealed partial class CrdtReplicator
     [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT journal compaction failed; the journal stays as it is and compaction is tried again")]
     private static partial void LogWarningCompactionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "CRDT replica {Replica} stopped: its journal could not be written, so it takes no more updates and serves no reads until the silo restarts")]
+    private static partial void LogErrorJournalFailed(ILogger logger, string replica, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "CRDT replication maintenance failed")]
     private static partial void LogWarningMaintenanceFailed(ILogger logger, Exception exception);
 }

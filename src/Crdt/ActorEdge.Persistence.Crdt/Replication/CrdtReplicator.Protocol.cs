@@ -9,6 +9,8 @@ internal sealed partial class CrdtReplicator
     public async ValueTask<ReadOnlyMemory<byte>> HandleAsync(SiloAddress? sender, uint method, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         await _started.Task.ConfigureAwait(false);
+        // A stopped replica takes nothing (it could not journal it) and gives nothing (it may hold what was never written).
+        ThrowIfJournalFailed();
         if (sender is not null && LinkFilter is { } filter && !filter(sender))
         {
             throw new CrdtStorageException($"Replication from {sender} is cut (test hook).");
@@ -480,6 +482,7 @@ internal sealed partial class CrdtReplicator
                 {
                     return;
                 }
+                ThrowIfJournalFailed();
                 changed = _durableChanged.Task;
             }
             await changed.ConfigureAwait(false);

@@ -115,7 +115,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         {
             RecoverFromJournal(directory);
             var file = new FileInfo(Path.Combine(directory, "replicas.journal"));
-            _journal = CrdtJournal.Open(directory, file.Exists ? file.Length : 0, OnDurable, SnapshotForJournal, _options.JournalCompactionBytes, e => LogWarningCompactionFailed(_logger, e));
+            _journal = CrdtJournal.Open(directory, file.Exists ? file.Length : 0, OnDurable, SnapshotForJournal, _options.JournalCompactionBytes, e => LogWarningCompactionFailed(_logger, e), OnJournalFailed);
         }
         _started.TrySetResult();
         _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopping.Token), CancellationToken.None);
@@ -181,6 +181,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         ulong sequence;
         lock (_gate)
         {
+            ThrowIfJournalFailed();
             var existed = _entries.ContainsKey(key);
             _dropped.TryGetValue(key, out var dropped);
             var entry = GetOrCreate(key, type);
@@ -268,6 +269,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     public bool TryRead<T>(string key, out T state, out CausalContext version) where T : class, ICrdt<T>
     {
         ThrowIfInsideRead();
+        ThrowIfJournalFailed();
         lock (_gate)
         {
             if (_entries.TryGetValue(key, out var entry) && entry.Value is ReplicatedValue<T> typed)
@@ -286,6 +288,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     public TResult Read<T, TResult>(string key, Func<T?, CausalContext?, TResult> read) where T : class, ICrdt<T>
     {
         ThrowIfInsideRead();
+        ThrowIfJournalFailed();
         lock (_gate)
         {
             t_insideRead = true;
@@ -442,6 +445,31 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Once the journal has stopped, the replica serves nothing: its memory may hold updates that
+    /// were never written (the one whose write failed, deltas received with it), which a restart
+    /// would lose, so nobody must read them. A restart replays what was written.
+    /// </summary>
+    private void ThrowIfJournalFailed()
+    {
+        if (_journal?.Failure is { } failure)
+        {
+            throw new CrdtStorageException($"CRDT replica {ReplicaId} stopped: {failure.Message}", failure);
+        }
+    }
+
+    private void OnJournalFailed(CrdtStorageException failure)
+    {
+        LogErrorJournalFailed(_logger, ReplicaId, failure);
+        lock (_gate)
+        {
+            // Wakes whoever waits for updates to become durable: none will now.
+            var durableChanged = _durableChanged;
+            _durableChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            durableChanged.TrySetResult();
+        }
     }
 
     private void OnDurable(ulong sequence)

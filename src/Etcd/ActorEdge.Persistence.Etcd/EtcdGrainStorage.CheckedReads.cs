@@ -4,7 +4,7 @@ using ActorEdge.Etcd;
 
 namespace ActorEdge.Persistence.Etcd;
 
-// Checked local reads (Replicated mode). A serializable read is answered by the contacted member
+// Checked local reads (Replicated mode's reads, NodeLocal mode's migration exports). A serializable read is answered by the contacted member
 // (the local one first) from what it has applied, without asking the leader; its response header
 // carries the member's store revision at the time of the read. The activation's ETag is the mod
 // revision of the last version of the record it wrote, read or received in a hand-over, and with
@@ -22,13 +22,13 @@ internal sealed partial class EtcdGrainStorage
     private long _localReads;
     private long _linearizableReads;
 
-    /// <summary>Reads served by a member from its applied state after the revision check (Replicated mode).</summary>
+    /// <summary>Reads served by a member from its applied state after the revision check.</summary>
     internal long LocalReads => Interlocked.Read(ref _localReads);
 
-    /// <summary>Reads sent as linearizable because a local read could not be proven fresh (Replicated mode).</summary>
+    /// <summary>Reads sent as linearizable because a local read could not be proven fresh.</summary>
     internal long LinearizableReads => Interlocked.Read(ref _linearizableReads);
 
-    private async Task<EtcdKeyValue?> ReadCheckedAsync(string key, string? etag, CancellationToken cancellationToken)
+    internal async Task<EtcdKeyValue?> ReadCheckedAsync(string key, string? etag, CancellationToken cancellationToken)
     {
         if (etag is not null && !_unbounded.ContainsKey(key)
             && long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var lowerBound) && lowerBound > 0)
@@ -54,13 +54,7 @@ internal sealed partial class EtcdGrainStorage
         return result.Kvs.Count == 0 ? null : result.Kvs[0];
     }
 
-    private void ForgetLowerBound(string key)
-    {
-        if (_options.Migration == EtcdMigrationMode.Replicated)
-        {
-            _unbounded.TryAdd(key, 0);
-        }
-    }
+    private void ForgetLowerBound(string key) => _unbounded.TryAdd(key, 0);
 
     private static readonly EtcdGetOptions LocalGet = new() { Serializable = true };
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using ActorEdge.Etcd;
 using ActorEdge.Serialization;
@@ -107,9 +106,12 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
     {
         var key = KeyOf(stateName, grainId);
         var expected = ExpectedRevision(key, grainState.ETag, "Write");
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // Pooled: nothing reads the value once the write's task has ended (the client encodes each
+        // attempt's request synchronously, and the batcher ends a write only after its transaction or
+        // before sending it), so a 100 KB state no longer allocates its sizes on the large object heap.
+        using var buffer = new PooledBuffer();
         Serializer.Serialize(grainState.State, buffer);
-        var estimate = EtcdWriteBatcher.EstimateBytes(key, buffer.WrittenCount);
+        var estimate = EtcdWriteBatcher.EstimateBytes(key, buffer.Length);
         if (_batcher is not null && _batcher.Accepts(estimate))
         {
             EtcdWriteOutcome outcome;
@@ -156,7 +158,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
         catch (EtcdRequestTooLargeException e)
         {
             throw new EtcdStorageException(
-                string.Create(CultureInfo.InvariantCulture, $"The state '{stateName}' of grain {grainId} is {buffer.WrittenCount} bytes serialized, over etcd's request size limit of {e.LimitBytes} bytes (--max-request-bytes; EtcdStorageOptions.Client.MaxRequestBytes). Split the state or raise the limit."),
+                string.Create(CultureInfo.InvariantCulture, $"The state '{stateName}' of grain {grainId} is {buffer.Length} bytes serialized, over etcd's request size limit of {e.LimitBytes} bytes (--max-request-bytes; EtcdStorageOptions.Client.MaxRequestBytes). Split the state or raise the limit."),
                 e);
         }
         catch (EtcdException e)

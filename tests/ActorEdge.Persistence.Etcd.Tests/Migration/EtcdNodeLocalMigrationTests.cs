@@ -92,6 +92,31 @@ public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNode
     }
 
     [Fact]
+    public async Task Export_BoundedByTheActivationsETag_ReadsLocally_AFetchOrAnExportAfterARefusedWrite_Linearizably()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        var state = new GrainState<ConformanceState>(new ConformanceState { Name = "steady", Count = 1 });
+        await source.WriteStateAsync("s", _grain, state);
+
+        var exported = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((1L, 0L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+
+        // A fetch (no activation, no ETag) has no lower bound.
+        var fetched = await source.ExportAsync(Migration(null), CancellationToken.None);
+        Assert.Equal((1L, 1L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+
+        // A refused write: what is stored is no longer known to be bounded by the ETag an activation holds.
+        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 9 }) { ETag = "1" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => source.WriteStateAsync("s", _grain, stale));
+        var again = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((1L, 2L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+
+        Assert.Equal(exported.ToArray(), fetched.ToArray());
+        Assert.Equal(exported.ToArray(), again.ToArray());
+        Assert.Equal(Serializer.SerializeToArray(state.State), exported[9..].ToArray());
+    }
+
+    [Fact]
     public async Task Export_NoRecord_ReturnsEmptyAndImportStoresNothing()
     {
         await using var source = NodeLocal(nodes.NodeA);

@@ -16,7 +16,9 @@ namespace ActorEdge.Persistence.Etcd.Migration;
 /// <list type="number">
 /// <item>"flush" (source): read the record (value and mod revision) from the local etcd. Every
 /// acknowledged write is already durable there (etcd fsyncs its WAL before answering), so reading
-/// is the whole flush. No record: nothing is exported (empty), which also means "not held here".</item>
+/// is the whole flush. The read is serializable when the member has applied the activation's ETag
+/// (a checked read, as Replicated mode's), linearizable otherwise (a fetch, or after a write whose
+/// outcome is unknown). No record: nothing is exported (empty), which also means "not held here".</item>
 /// <item>"import" (target, its own provider): put the value into the target's etcd. The target's
 /// ETag is that etcd's new mod revision, which is why the record travels rather than the in-memory
 /// state: the target activation reads it back. A failure throws, the hand-over is refused and the
@@ -83,7 +85,9 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
         EtcdKeyValue? kv;
         try
         {
-            kv = await Storage.Client.GetValueAsync(key, serializable: false, cancellationToken).ConfigureAwait(false);
+            // The activation's ETag bounds the record from below: a serializable read that has applied
+            // it is the latest (a linearizable one would also wait for whatever else is being applied).
+            kv = await Storage.ReadCheckedAsync(key, migration.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (EtcdException e)
         {

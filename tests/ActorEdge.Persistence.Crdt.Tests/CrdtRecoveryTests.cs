@@ -1,4 +1,5 @@
 using ActorEdge.Crdt;
+using ActorEdge.Persistence.Crdt.Replication;
 using static ActorEdge.Persistence.Crdt.Tests.CrdtClusterKit;
 
 namespace ActorEdge.Persistence.Crdt.Tests;
@@ -69,7 +70,7 @@ public sealed class CrdtRecoveryTests
             {
                 var header = new byte[8];
                 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Replication.LegacyCrc32.Compute(payload));
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), LegacyCrc32.Compute(payload));
                 rewritten.Write(header);
                 rewritten.Write(payload);
             }
@@ -108,9 +109,14 @@ public sealed class CrdtRecoveryTests
         var later = await Assert.ThrowsAsync<CrdtStorageException>(() => counter.UpdateAsync((c, ctx) => c.Increment(ctx.ReplicaId, 11)));
         Assert.Contains("stopped", later.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<CrdtStorageException>(() => Storage(silo).WriteStateAsync("p", grain, new GrainState<Profile>(new Profile { Name = "after" }) { ETag = profile.ETag }, ct));
-        // Nor is the update whose write failed readable: a restart would take it back.
+        // Nor is the update whose write failed readable, nor its dot (a restart would take both back
+        // and reuse the dot); and the replica takes no grain in a migration.
         Assert.Throws<CrdtStorageException>(() => counter.Value);
         await Assert.ThrowsAsync<CrdtStorageException>(() => Storage(silo).ReadStateAsync("p", grain, new GrainState<Profile>(new Profile()), ct));
+        Assert.Throws<CrdtStorageException>(() => Storage(silo).GetVersion("p", grain));
+        var key = ((CrdtGrainStorage)Storage(silo)).KeyOf("p", grain);
+        Assert.Throws<CrdtStorageException>(() => Replicator(silo).MergeHandOver(new StateRecord(key, "lww", new CausalContext(), [1])));
+        await Assert.ThrowsAsync<CrdtStorageException>(() => Replicator(silo).WaitForVersionAsync(key, new CausalContext(), TimeSpan.FromSeconds(5), ct));
 
         await kit.Cluster.KillSiloAsync(silo);
         kit.JournalOf[1] = kit.JournalOf[0];

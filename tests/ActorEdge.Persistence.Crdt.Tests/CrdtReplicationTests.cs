@@ -170,6 +170,50 @@ public sealed class CrdtReplicationTests
     }
 
     [Fact]
+    public async Task ResentBatch_IsAnsweredOnlyOnceTheFirstCopyIsDurable()
+    {
+        await using var kit = await StartAsync(1, withJournal: _ => true);
+        var replicator = Replicator(kit.Cluster.Silos[0]);
+        var ct = TestContext.Current.CancellationToken;
+        var payload = ReplicationCodec.Encode((ref Writer w) =>
+        {
+            ReplicationCodec.WriteString(ref w, 1, "z");
+            ReplicationCodec.WriteUInt64(ref w, 2, 1);
+            ReplicationCodec.WriteDelta(ref w, 3, new DeltaRecord(0, "crdt/test/resent/s", "gcounter", 1, CrdtSerializer.SerializeToArray(new GCounter().Increment("z", 3)), 0));
+        });
+        var disk = new TaskCompletionSource();
+        replicator.HoldJournal(disk.Task);
+        try
+        {
+            // The origin timed out waiting for the first copy (a slow disk) and sent the batch again:
+            // the second copy applies nothing, but its answer ("delivered 1") must not come before the
+            // first copy's record is on disk, or a crash then would lose an acknowledged delta.
+            var first = replicator.ReceiveDeltasAsync(payload);
+            var resent = replicator.ReceiveDeltasAsync(payload);
+            await Task.Delay(200, ct);
+            Assert.False(first.IsCompleted);
+            Assert.False(resent.IsCompleted);
+
+            disk.SetResult();
+            var answers = await Task.WhenAll(first, resent).WaitAsync(TimeSpan.FromSeconds(20), ct);
+            Assert.Equal((1ul, 1ul), (Delivered(answers[0]), Delivered(answers[1])));
+            Assert.True(replicator.TryRead<GCounter>("crdt/test/resent/s", out var counter, out _));
+            Assert.Equal(3ul, counter.Value);
+        }
+        finally
+        {
+            disk.TrySetResult();
+        }
+
+        static ulong Delivered(ReadOnlyMemory<byte> response)
+        {
+            var r = new Reader(response.Span);
+            Assert.True(r.TryReadFieldHeader(out _, out _));
+            return r.ReadVarUInt64();
+        }
+    }
+
+    [Fact]
     public async Task CorruptDeltaBatch_IsRejectedWithoutChangingTheReplica()
     {
         await using var kit = await StartAsync(1);

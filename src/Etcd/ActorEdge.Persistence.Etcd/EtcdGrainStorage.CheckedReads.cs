@@ -54,7 +54,22 @@ internal sealed partial class EtcdGrainStorage
         return result.Kvs.Count == 0 ? null : result.Kvs[0];
     }
 
-    private void ForgetLowerBound(string key) => _unbounded.TryAdd(key, 0);
+    // Only the migration modes read checked. A write that succeeds makes the ETag the stored revision again.
+    private void ForgetLowerBound(string key)
+    {
+        if (_options.Migration != EtcdMigrationMode.None)
+        {
+            _unbounded.TryAdd(key, 0);
+        }
+    }
+
+    private void RestoreLowerBound(string key)
+    {
+        if (!_unbounded.IsEmpty)
+        {
+            _unbounded.TryRemove(key, out _);
+        }
+    }
 
     private static readonly EtcdGetOptions LocalGet = new() { Serializable = true };
 }

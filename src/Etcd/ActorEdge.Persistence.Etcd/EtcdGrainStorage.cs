@@ -128,11 +128,18 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
                 ForgetLowerBound(key);
                 throw Wrap("write", key, e);
             }
+            catch (OperationCanceledException)
+            {
+                // Cancelled after it was sent, the write may still be applied.
+                ForgetLowerBound(key);
+                throw;
+            }
             if (!outcome.Succeeded)
             {
                 ForgetLowerBound(key);
                 throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", outcome.Revision == 0 ? null : FormatEtag(outcome.Revision), grainState.ETag);
             }
+            RestoreLowerBound(key);
             grainState.ETag = FormatEtag(outcome.Revision);
             grainState.RecordExists = true;
             return;
@@ -151,6 +158,7 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             {
                 throw new InconsistentStateException($"Write of {key} refused: the ETag is stale", resolved.Revision == 0 ? null : FormatEtag(resolved.Revision), grainState.ETag);
             }
+            RestoreLowerBound(key);
             grainState.ETag = FormatEtag(resolved.Revision);
             grainState.RecordExists = true;
             return;
@@ -166,11 +174,17 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             ForgetLowerBound(key);
             throw Wrap("write", key, e);
         }
+        catch (OperationCanceledException)
+        {
+            ForgetLowerBound(key);
+            throw;
+        }
         if (!result.Succeeded)
         {
             ForgetLowerBound(key);
             throw Inconsistent("Write", key, result, grainState.ETag);
         }
+        RestoreLowerBound(key);
         grainState.ETag = FormatEtag(result.Revision);
         grainState.RecordExists = true;
     }
@@ -194,11 +208,17 @@ internal sealed partial class EtcdGrainStorage : IGrainStorage, IAsyncDisposable
             ForgetLowerBound(key);
             throw Wrap("clear", key, e);
         }
+        catch (OperationCanceledException)
+        {
+            ForgetLowerBound(key);
+            throw;
+        }
         if (!result.Succeeded)
         {
             ForgetLowerBound(key);
             throw Inconsistent("Clear", key, result, grainState.ETag);
         }
+        RestoreLowerBound(key);
         grainState.ETag = null;
         grainState.RecordExists = false;
     }

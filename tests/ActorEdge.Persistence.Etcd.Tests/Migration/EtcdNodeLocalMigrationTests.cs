@@ -111,9 +111,17 @@ public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNode
         var again = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
         Assert.Equal((1L, 2L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
 
+        // A write that succeeds after a refused one makes the ETag the stored revision again.
+        await Assert.ThrowsAsync<InconsistentStateException>(() => source.WriteStateAsync("s", _grain, stale));
+        state.State.Count = 2;
+        await source.WriteStateAsync("s", _grain, state);
+        var latest = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((2L, 2L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+
         Assert.Equal(exported.ToArray(), fetched.ToArray());
         Assert.Equal(exported.ToArray(), again.ToArray());
-        Assert.Equal(Serializer.SerializeToArray(state.State), exported[9..].ToArray());
+        Assert.Equal(Serializer.SerializeToArray(new ConformanceState { Name = "steady", Count = 1 }), exported[9..].ToArray());
+        Assert.Equal(Serializer.SerializeToArray(state.State), latest[9..].ToArray());
     }
 
     [Fact]

@@ -41,6 +41,8 @@ internal sealed class CrdtJournal : IAsyncDisposable
     private readonly Action<ulong> _onDurable;
     private readonly Task _writer;
     private volatile CrdtStorageException? _failure;
+    private readonly Lock _enqueueGate = new();
+    private Task _lastAppend = Task.CompletedTask;
 
     private readonly Action<CrdtStorageException>? _onFailed;
 
@@ -226,12 +228,28 @@ internal sealed class CrdtJournal : IAsyncDisposable
 
     private Task Enqueue(Append append)
     {
-        if (_failure is { } failure || !_appends.Writer.TryWrite(append))
+        lock (_enqueueGate)
         {
-            append.Owner?.Dispose();
-            return Task.FromException(_failure ?? (Exception)new ObjectDisposedException(nameof(CrdtJournal)));
+            if (_failure is { } failure || !_appends.Writer.TryWrite(append))
+            {
+                append.Owner?.Dispose();
+                return Task.FromException(_failure ?? (Exception)new ObjectDisposedException(nameof(CrdtJournal)));
+            }
+            _lastAppend = append.Done.Task;
+            return _lastAppend;
         }
-        return append.Done.Task;
+    }
+
+    /// <summary>
+    /// Completes once every record appended so far is on disk (appends complete in order), or
+    /// fails if the journal stopped; costs nothing when none is pending.
+    /// </summary>
+    public Task WhenWritten()
+    {
+        lock (_enqueueGate)
+        {
+            return _failure is { } failure ? Task.FromException(failure) : _lastAppend;
+        }
     }
 
     /// <summary>Replaces the journal with a snapshot now (after the appends queued before); completes once done.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class CrdtReplicator
     /// </remarks>
     internal async Task<StateRecord> ExportForHandOverAsync(string key, SiloAddress target, int maxStateBytes)
     {
+        ThrowIfJournalFailed();
         StateRecord record;
         ulong upTo;
         lock (_gate)
@@ -56,6 +57,7 @@ internal sealed partial class CrdtReplicator
     /// </remarks>
     internal void MergeHandOver(StateRecord record)
     {
+        ThrowIfJournalFailed();
         if (record.State.Length == 0)
         {
             return;

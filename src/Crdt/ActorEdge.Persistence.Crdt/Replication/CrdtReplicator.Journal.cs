@@ -43,7 +43,7 @@ internal sealed partial class CrdtReplicator
         // A dot-only record has no bytes: the batch record it is journaled in holds the record that carries its effect.
         if (!record.DotOnly)
         {
-            ReplicationCodec.WriteBytes(ref w, 7, record.Delta);
+            ReplicationCodec.WriteBytes(ref w, 7, record.Delta.Span);
         }
     }
 

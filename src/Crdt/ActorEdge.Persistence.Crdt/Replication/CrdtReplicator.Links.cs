@@ -41,7 +41,8 @@ internal sealed partial class CrdtReplicator
         {
             try
             {
-                if (_messenger.IsStarted)
+                // A stopped replica sends nothing: its digests and states may hold what it could not write.
+                if (_messenger.IsStarted && _journal?.Failure is null)
                 {
                     var peers = RefreshLinks();
                     if (!bootstrapped)
@@ -193,7 +194,7 @@ internal sealed partial class CrdtReplicator
         lock (_gate)
         {
             // Read under the lock: a test that pauses the links and then updates knows no batch takes that update.
-            if (DeltaLinksPaused)
+            if (DeltaLinksPaused || _journal?.Failure is not null)
             {
                 return false;
             }

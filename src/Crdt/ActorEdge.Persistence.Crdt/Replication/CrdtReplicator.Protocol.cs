@@ -56,7 +56,7 @@ internal sealed partial class CrdtReplicator
             {
                 case 1: origin = ReplicationCodec.ReadString(ref reader, wireType); break;
                 case 2: first = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
-                case 3: wire.Add(ReplicationCodec.ReadWireDelta(ref reader, wireType)); break;
+                case 3: wire.Add(ReplicationCodec.ReadWireDelta(ref reader, wireType, payload)); break;
                 case 4: session = ReplicationCodec.ReadUInt64(ref reader, wireType); break;
                 case 5: wallBase = ReplicationCodec.ReadInt64(ref reader, wireType); break;
                 default: reader.SkipField(wireType); break;
@@ -90,6 +90,7 @@ internal sealed partial class CrdtReplicator
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var applied = new List<DeltaRecord>();
         ulong delivered;
+        Task durable;
         lock (_gate)
         {
             delivered = _delivered.GetValueOrDefault(origin);
@@ -116,7 +117,7 @@ internal sealed partial class CrdtReplicator
                         continue;
                     }
                     var entry = GetOrCreate(record.Key, record.Type);
-                    decoded.Add((record, entry, record.DotOnly ? null : entry.Value.Decode(record.Delta, origin)));
+                    decoded.Add((record, entry, record.DotOnly ? null : entry.Value.Decode(record.Delta.Span, origin)));
                 }
                 foreach (var (record, entry, delta) in decoded)
                 {
@@ -141,13 +142,16 @@ internal sealed partial class CrdtReplicator
                     SignalChangedLocked();
                 }
             }
+            // Acknowledge only what is durable: a crash before then makes the origin resend. One journal
+            // record for the batch, so a torn write never keeps a dot without the record that carries its
+            // effect. Queued under the lock, as every append that advances a delivered sequence: an answer
+            // that covers records another request applied (a resend while that one's write is still on its
+            // way to disk) waits for everything queued so far, so it never vouches for them early.
+            durable = _journal is not { } journal ? Task.CompletedTask
+                : applied.Count > 0 ? journal.AppendAsync(EncodeJournalUpdates(applied, origin), 0)
+                : journal.WhenWritten();
         }
-        // Acknowledge only what is durable: a crash before this line makes the origin resend. One
-        // journal record for the batch, so a torn write never keeps a dot without the record that carries its effect.
-        if (_journal is { } journal && applied.Count > 0)
-        {
-            await journal.AppendAsync(EncodeJournalUpdates(applied, origin), 0).ConfigureAwait(false);
-        }
+        await durable.ConfigureAwait(false);
         return EncodeDelivered(delivered);
     }
 

@@ -321,6 +321,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     /// <summary>The version of <paramref name="key"/> on this replica (empty when it has none).</summary>
     public CausalContext VersionOf(string key)
     {
+        ThrowIfJournalFailed();
         lock (_gate)
         {
             return KnownVersionLocked(key)?.Clone() ?? new CausalContext();
@@ -341,6 +342,8 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             Task changed;
             lock (_gate)
             {
+                // A stopped replica takes no grain: its memory may be ahead of what it could write.
+                ThrowIfJournalFailed();
                 if ((KnownVersionLocked(key) ?? new CausalContext()).Includes(target))
                 {
                     return;
@@ -469,6 +472,7 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
             var durableChanged = _durableChanged;
             _durableChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             durableChanged.TrySetResult();
+            SignalChangedLocked();
         }
     }
 

@@ -9,14 +9,14 @@ namespace ActorEdge.Persistence.Crdt.Replication;
 /// <paramref name="DotOnly"/>: the record arrived as its dot alone, a later record of its key in the
 /// same batch carrying its effect (<see cref="Delta"/> is then empty).
 /// </summary>
-internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, byte[] Delta, long WallMilliseconds, bool WholeState = false, bool DotOnly = false);
+internal sealed record DeltaRecord(ulong Sequence, string Key, string Type, ulong DotCounter, ReadOnlyMemory<byte> Delta, long WallMilliseconds, bool WholeState = false, bool DotOnly = false);
 
 /// <summary>
 /// A delta as read from a batch, before its key is resolved: sessionless records carry key and type;
 /// session records carry a key number (with key and type the first time) and a wall clock relative
-/// to the session's base.
+/// to the session's base. <see cref="Delta"/> is a slice of the received message, valid while it is handled.
 /// </summary>
-internal readonly record struct WireDelta(string? Key, string? Type, ulong? KeyNumber, ulong DotCounter, byte[] Delta, long Wall, bool DotOnly);
+internal readonly record struct WireDelta(string? Key, string? Type, ulong? KeyNumber, ulong DotCounter, ReadOnlyMemory<byte> Delta, long Wall, bool DotOnly);
 
 /// <summary>The full state of one key, as exchanged by anti-entropy, full sync and bootstrap.</summary>
 internal sealed record StateRecord(string Key, string Type, CausalContext Version, byte[] State);
@@ -143,18 +143,23 @@ internal static class ReplicationCodec
         }
         else
         {
-            WriteBytes(ref w, 4, record.Delta);
+            WriteBytes(ref w, 4, record.Delta.Span);
         }
     }
 
     /// <summary>Reads a delta written by <see cref="WriteDelta"/> or <see cref="WriteSessionDelta"/> (Wall is then relative).</summary>
-    public static WireDelta ReadWireDelta(ref Reader r, WireType wireType)
+    /// <summary>
+    /// Reads a delta of a batch; <paramref name="message"/> is the memory <paramref name="r"/> reads:
+    /// the delta's bytes are a slice of it rather than a copy (a 100 KB delta would otherwise be
+    /// copied onto the large object heap by every receiver before being decoded).
+    /// </summary>
+    public static WireDelta ReadWireDelta(ref Reader r, WireType wireType, ReadOnlyMemory<byte> message)
     {
         r.EnterObject(wireType);
         string? key = null, type = null;
         ulong? number = null;
         ulong dot = 0;
-        byte[]? delta = null;
+        ReadOnlyMemory<byte>? delta = null;
         long wall = 0;
         var dotOnly = false;
         while (r.TryReadFieldHeader(out var field, out var inner))
@@ -164,7 +169,11 @@ internal static class ReplicationCodec
                 case 1: key = ReadString(ref r, inner); break;
                 case 2: type = ReadString(ref r, inner); break;
                 case 3: dot = ReadUInt64(ref r, inner); break;
-                case 4: delta = ReadBytes(ref r, inner); break;
+                case 4:
+                    Expect(inner, WireType.LengthPrefixed);
+                    var bytes = r.ReadLengthPrefixed().Length;
+                    delta = message.Slice(r.Position - bytes, bytes);
+                    break;
                 case 5 or 7: Expect(inner, WireType.VarInt); wall = r.ReadVarInt64(); break;
                 case 6: number = ReadUInt64(ref r, inner); break;
                 case 8: dotOnly = ReadUInt64(ref r, inner) != 0; break;
@@ -175,7 +184,7 @@ internal static class ReplicationCodec
         {
             throw new SerializationException("A replicated delta lacks its key (or key number), type or dot, or has both or neither of its bytes and the dot-only mark.");
         }
-        return new WireDelta(key, type, number, dot, delta ?? [], wall, dotOnly);
+        return new WireDelta(key, type, number, dot, delta ?? ReadOnlyMemory<byte>.Empty, wall, dotOnly);
     }
 
     public static void WriteState(ref Writer w, uint field, StateRecord record)

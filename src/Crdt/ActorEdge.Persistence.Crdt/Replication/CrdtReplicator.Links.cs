@@ -649,6 +649,7 @@ internal sealed partial class CrdtReplicator
                 continue;
             }
             var journal = new List<byte[]>();
+            Task durable;
             lock (_gate)
             {
                 foreach (var (replica, sequence) in delivered)
@@ -662,8 +663,10 @@ internal sealed partial class CrdtReplicator
                         }
                     }
                 }
+                // Queued under the lock with the delivered marks, as delta batches are (see ReceiveDeltasAsync).
+                durable = JournalAsync(journal);
             }
-            await JournalAsync(journal).ConfigureAwait(false);
+            await durable.ConfigureAwait(false);
             Stats.RecordBootstrap(keys);
             LogInformationBootstrapped(_logger, ReplicaId, peer, keys);
             return true;

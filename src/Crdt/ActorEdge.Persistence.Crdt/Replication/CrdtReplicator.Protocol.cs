@@ -203,20 +203,23 @@ internal sealed partial class CrdtReplicator
         }
         var journal = MergeStates(states);
         ulong delivered;
+        Task durable;
         lock (_gate)
         {
             if (sequence is { } upTo)
             {
                 // The origin's state at 'upTo' holds every delta it made up to there.
                 MarkDeliveredLocked(origin, upTo);
+                if (_journal is not null)
+                {
+                    journal.Add(EncodeJournalDelivered(origin, upTo));
+                }
             }
             delivered = _delivered.GetValueOrDefault(origin);
+            // Queued under the lock with the delivered mark, as delta batches are (see ReceiveDeltasAsync).
+            durable = JournalAsync(journal);
         }
-        if (_journal is not null && sequence is { } covered)
-        {
-            journal.Add(EncodeJournalDelivered(origin, covered));
-        }
-        await JournalAsync(journal).ConfigureAwait(false);
+        await durable.ConfigureAwait(false);
         return EncodeDelivered(delivered);
     }
 

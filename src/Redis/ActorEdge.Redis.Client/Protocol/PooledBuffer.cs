@@ -3,6 +3,11 @@ using System.Buffers;
 namespace ActorEdge.Redis.Protocol;
 
 /// <summary>A growable byte buffer rented from <see cref="ArrayPool{T}.Shared"/>; not thread-safe.</summary>
+/// <remarks>
+/// Not ActorEdge.Serialization's PooledBuffer: this client references no ActorEdge project (it is a
+/// standalone RESP library), and its buffer differs in one respect, keeping its capacity across
+/// resets up to <see cref="KeepAtMost"/> so a connection's pipelined batches do not regrow it.
+/// </remarks>
 internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
     // Buffers that grew past this are returned on reset, so a burst of large values does not pin

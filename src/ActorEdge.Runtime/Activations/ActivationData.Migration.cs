@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Messaging;
@@ -228,6 +229,9 @@ internal sealed partial class ActivationData
             timer.Dispose();
         }
         RequestContext.Import(null);
+        // What the last turn left is not this migration's parent; the request for it is.
+        Activity.Current = null;
+        using var activity = StartMigrationActivity(migration, target, decision);
 
         var step = time.GetTimestamp();
         var context = new MigrationContext();
@@ -254,6 +258,7 @@ internal sealed partial class ActivationData
             failure = e;
         }
         var dehydrate = time.GetElapsedTime(step);
+        activity?.AddEvent(new ActivityEvent("dehydrated"));
         _lifetime.Cancel();
 
         // Storage that takes part: flush and export the record, or prepare the target's node.
@@ -263,6 +268,7 @@ internal sealed partial class ActivationData
             try
             {
                 exported = await ExportStatesAsync(target, context, migration.Trigger).ConfigureAwait(true);
+                activity?.AddEvent(new ActivityEvent("exported"));
             }
             catch (Exception e)
             {
@@ -302,6 +308,8 @@ internal sealed partial class ActivationData
             // grain; what waited is addressed again and finds it (or a fresh activation).
             ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType), new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "failed"));
             LogWarningMigrationFailed(_runtime.Logger, GrainId, target, failure!);
+            activity?.SetTag("actoredge.migration.outcome", "failed");
+            activity?.SetStatus(ActivityStatusCode.Error, failure!.Message);
             var error = new GrainException($"Migration of {GrainId} to {target} failed ({failure!.Message}); the activation was deactivated instead, and its next call activates it again.", failure);
             migration.Fail(error);
             await CompleteDeactivationAsync().ConfigureAwait(true);
@@ -309,6 +317,7 @@ internal sealed partial class ActivationData
         }
 
         // The directory now names the target: hand everything that waited over to it.
+        activity?.AddEvent(new ActivityEvent("handed over"));
         _migratedTo = moved.Silo;
         State = ActivationState.Invalid;
         _runtime.Catalog.Remove(this);
@@ -337,9 +346,32 @@ internal sealed partial class ActivationData
         Record(ClassInfo.GrainType, trigger, "directory", directory);
         Record(ClassInfo.GrainType, trigger, "total", total);
         ActorEdgeInstruments.Migrations.Add(1, new KeyValuePair<string, object?>("grain.type", ClassInfo.GrainType), new KeyValuePair<string, object?>("trigger", trigger), new KeyValuePair<string, object?>("outcome", "migrated"));
+        activity?.SetTag("actoredge.migration.outcome", "migrated");
+        activity?.SetTag("actoredge.migration.forwarded", forwarded);
         LogInformationMigrated(_runtime.Logger, GrainId, Silo, moved.Silo, trigger, context.Count, forwarded,
             decision.TotalMilliseconds, dehydrate.TotalMilliseconds, transfer.TotalMilliseconds, directory.TotalMilliseconds);
         migration.Complete(MigrationOutcome.Migrated);
+    }
+
+    /// <summary>
+    /// The migration's trace span, when someone listens: from the request for it (the decision and
+    /// any preparation) to the end, child of the span that asked for it; events mark the steps, and
+    /// the target's acceptance of the hand-over is a child span on the target silo.
+    /// </summary>
+    private Activity? StartMigrationActivity(PendingMigration migration, SiloAddress target, TimeSpan decision)
+    {
+        if (!ActorEdgeInstruments.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+        var activity = ActorEdgeInstruments.ActivitySource.StartActivity($"migrate {ClassInfo.GrainType}", ActivityKind.Internal,
+            migration.TraceParent, startTime: _runtime.TimeProvider.GetUtcNow() - decision);
+        activity?.SetTag("actoredge.grain", GrainId.ToString());
+        activity?.SetTag("actoredge.migration.source", Silo.ToString());
+        activity?.SetTag("actoredge.migration.target", target.ToString());
+        activity?.SetTag("actoredge.migration.trigger", PendingMigration.TagOf(migration.Trigger));
+        activity?.AddEvent(new ActivityEvent("idle"));
+        return activity;
     }
 
     /// <summary>

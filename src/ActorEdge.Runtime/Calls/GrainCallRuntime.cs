@@ -101,6 +101,7 @@ internal abstract class GrainCallRuntime : IGrainCallRuntime, IGrainFactory, IDi
             TargetSilo = target,
             Payload = payload,
             Timeout = timeout,
+            TraceParent = Activity.Current?.Id,
         };
         var callback = new RawResponseCallback();
         Register(message, callback);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ActorEdge.Hosting;
+using ActorEdge.Runtime.Diagnostics;
 using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Messaging;
 using ActorEdge.Runtime.SystemTargets;
@@ -277,7 +279,24 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         {
             throw new SerializationException("A migration hand-over lacks the source address.");
         }
-        var (address, import, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger, budget).ConfigureAwait(false);
+        using var activity = ActorEdgeInstruments.ActivitySource.HasListeners()
+            ? ActorEdgeInstruments.ActivitySource.StartActivity($"accept migration {source.GrainId.Type}", ActivityKind.Server, request.TraceParent)
+            : null;
+        activity?.SetTag("actoredge.grain", source.GrainId.ToString());
+        activity?.SetTag("actoredge.migration.source", source.Silo.ToString());
+        GrainAddress address;
+        TimeSpan import, directory;
+        try
+        {
+            (address, import, directory) = await runtime.Catalog.AcceptMigrationAsync(source, context, trigger, budget).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+        activity?.SetTag("actoredge.migration.import_ms", import.TotalMilliseconds);
+        activity?.SetTag("actoredge.migration.directory_ms", directory.TotalMilliseconds);
         var payload = new PooledBuffer();
         var w = new Writer(payload);
         SystemCodecs.WriteAddress(ref w, 1, address);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ActorEdge.Runtime.Migration;
 
 /// <summary>What started a migration (the "trigger" tag of the migration metrics).</summary>
@@ -36,6 +38,9 @@ internal sealed class PendingMigration(SiloAddress? target, MigrationTrigger tri
     public MigrationTrigger Trigger { get; } = trigger;
 
     public long RequestedAtTimestamp { get; } = requestedAtTimestamp;
+
+    /// <summary>The trace span that asked for the migration (a grain call's, for MigrateOnIdle), the migration span's parent.</summary>
+    public string? TraceParent { get; } = Activity.Current?.Id;
 
     public TaskCompletionSource<MigrationOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

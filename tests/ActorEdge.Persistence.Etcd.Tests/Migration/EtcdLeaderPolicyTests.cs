@@ -53,6 +53,35 @@ public sealed class EtcdLeaderPolicyTests(ThreeNodeEtcdFixture etcd) : IClassFix
     }
 
     [Fact]
+    public async Task MoveToNode_BackToTheClaimedMemberWithinTheCooldown_AnswersWithoutAskingEtcd()
+    {
+        await using var n0 = Silo("n0");
+        await using var n1 = Silo("n1");
+        await Reset("n0");
+        Assert.Equal(LeaderMoveOutcome.Moved, await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+        var afterTheMove = n0.LeaderPolicy.RoundTrips;
+        // A silo that learns of the claim sees the leader there once, then asks nothing more.
+        Assert.Equal(LeaderMoveOutcome.CoolingDown, await n1.LeaderPolicy.MoveToNodeAsync("n0", CancellationToken.None));
+        Assert.Equal(LeaderMoveOutcome.AlreadyLeader, await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+        var seenByN1 = n1.LeaderPolicy.RoundTrips;
+
+        var asks = new List<LeaderMoveOutcome>();
+        for (var i = 0; i < 4; i++)
+        {
+            asks.Add(await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+            asks.Add(await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+        }
+
+        Assert.All(asks, o => Assert.Equal(LeaderMoveOutcome.AlreadyLeader, o));
+        Assert.Equal((afterTheMove, seenByN1), (n0.LeaderPolicy.RoundTrips, n1.LeaderPolicy.RoundTrips));
+        Assert.Equal("n1", await etcd.LeaderAsync());
+        // Once the cool-down ended, the leader is checked again (it may have been moved since).
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(LeaderMoveOutcome.AlreadyLeader, await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
+        Assert.True(n0.LeaderPolicy.RoundTrips > afterTheMove);
+    }
+
+    [Fact]
     public async Task MoveToNode_LeaderAlreadyThere_DoesNotClaim()
     {
         await using var n1 = Silo("n1");

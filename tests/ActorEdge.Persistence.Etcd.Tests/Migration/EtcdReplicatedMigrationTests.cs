@@ -199,10 +199,14 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
-    public async Task Import_WaitsUntilTheLocalMemberHasAppliedTheRevision()
+    public async Task Import_AwaitingCatchUp_WaitsUntilTheLocalMemberHasAppliedTheRevision()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0");
-        await using var n2 = etcd.Replicated(_prefix, "n2", o => o.CatchUpTimeout = TimeSpan.FromSeconds(20));
+        await using var n2 = etcd.Replicated(_prefix, "n2", o =>
+        {
+            o.AwaitCatchUp = true;
+            o.CatchUpTimeout = TimeSpan.FromSeconds(20);
+        });
         await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
         await etcd.Cluster["n2"].KillAsync();
         var state = new GrainState<ConformanceState>(new ConformanceState { Count = 9 });
@@ -223,10 +227,14 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
-    public async Task Import_LocalMemberStopped_TimesOutWithAClearError()
+    public async Task Import_AwaitingCatchUp_LocalMemberStopped_TimesOutWithAClearError()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0");
-        await using var n2 = etcd.Replicated(_prefix, "n2", o => o.CatchUpTimeout = TimeSpan.FromSeconds(1));
+        await using var n2 = etcd.Replicated(_prefix, "n2", o =>
+        {
+            o.AwaitCatchUp = true;
+            o.CatchUpTimeout = TimeSpan.FromSeconds(1);
+        });
         await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
         var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
         await n0.WriteStateAsync("s", _grain, state);
@@ -249,6 +257,40 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task Import_ByDefault_DoesNotWaitForTheLocalMember_AndTheTargetReadsAndWritesTheLatestState()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0");
+        await using var n2 = etcd.Replicated(_prefix, "n2");
+        await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
+        await etcd.Cluster["n2"].KillAsync();
+        try
+        {
+            var state = new GrainState<ConformanceState>(new ConformanceState { Count = 9 });
+            await n0.WriteStateAsync("s", _grain, state);
+
+            // The target's own member is down, so it cannot have applied the revision: the import does not wait for it.
+            var import = n2.ImportAsync(Migration(state.ETag, "n2"), ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+            var completedAtOnce = import.IsCompletedSuccessfully;
+            await import;
+            var handedOver = new GrainState<ConformanceState>(new ConformanceState()) { ETag = state.ETag };
+            await n2.ReadStateAsync("s", _grain, handedOver);
+            handedOver.State.Count = 10;
+            await n2.WriteStateAsync("s", _grain, handedOver);
+            var stored = new GrainState<ConformanceState>(new ConformanceState());
+            await n0.ReadStateAsync("s", _grain, stored);
+
+            Assert.True(completedAtOnce);
+            Assert.Equal((10, handedOver.ETag), (stored.State.Count, stored.ETag));
+            Assert.True(long.Parse(handedOver.ETag!, CultureInfo.InvariantCulture) > long.Parse(state.ETag!, CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            etcd.Cluster["n2"].Restart();
+            await etcd.Cluster.WaitForLeaderAsync();
+        }
+    }
+
+    [Fact]
     public async Task Import_NoETag_CompletesAtOnce()
     {
         await using var n1 = etcd.Replicated(_prefix, "n1");
@@ -260,7 +302,7 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     public async Task Read_ETagTheMemberHasApplied_IsServedLocally()
     {
         await using var n0 = etcd.Replicated(_prefix, "n0");
-        await using var n1 = etcd.Replicated(_prefix, "n1");
+        await using var n1 = etcd.Replicated(_prefix, "n1", o => o.AwaitCatchUp = true);
         var state = new GrainState<ConformanceState>(new ConformanceState { Count = 3 });
         await n0.WriteStateAsync("s", _grain, state);
         await n1.ImportAsync(Migration(state.ETag, "n1"), ReadOnlyMemory<byte>.Empty, CancellationToken.None);
@@ -316,6 +358,7 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
             o.Client.Endpoints.Clear();
             o.Client.Endpoints.Add(cluster["a2"].ClientUrl);
             o.Client.RequestTimeout = TimeSpan.FromSeconds(1);
+            o.AwaitCatchUp = true;
         }, cluster: cluster);
         var state = new GrainState<ConformanceState>(new ConformanceState { Count = 12 });
         await writer.WriteStateAsync("s", _grain, state);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ActorEdge.Hosting;
 using ActorEdge.Management;
@@ -82,6 +83,56 @@ public sealed class StorageMigrationTests
         stores.For(1).FailImports = false;
         Assert.Equal(3, await grain.Call("c", 3));
         Assert.Equal([IndexOf(cluster, await grain.Where())], stores.Holders(id));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_Traced_SpansTheStepsAtTheSourceWithTheTargetsAcceptanceAsItsChild()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var (_, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 1);
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "ActorEdge",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            SampleUsingParentId = (ref ActivityCreationOptions<string> _) => ActivitySamplingResult.AllDataAndRecorded,
+            // Grain calls are spans too (tagged with their grain): only the migration's are kept.
+            ActivityStopped = a =>
+            {
+                if (a.GetTagItem("actoredge.grain") as string == id.ToString() && a.DisplayName.Contains("migrat", StringComparison.Ordinal))
+                {
+                    spans.Enqueue(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+
+        Assert.True(await management.MigrateAsync(id, cluster.Silos[1].Address));
+        await Wait.UntilAsync(() => spans.Count == 2, "the migration's two spans to end");
+        stores.For(0).FailImports = true;
+        await Assert.ThrowsAsync<GrainException>(() => management.MigrateAsync(id, cluster.Silos[0].Address));
+        await Wait.UntilAsync(() => spans.Count == 4, "the failed migration's two spans to end");
+
+        var (migrated, failed) = (spans.Where(a => a.Kind == ActivityKind.Internal).ToList() is [var m, var f] ? (m, f) : throw new InvalidOperationException("two migration spans expected"));
+        var (accepted, refused) = (spans.Where(a => a.Kind == ActivityKind.Server).ToList() is [var a1, var a2] ? (a1, a2) : throw new InvalidOperationException("two acceptance spans expected"));
+        Assert.Equal(($"migrate {id.Type}", $"accept migration {id.Type}", ActivityStatusCode.Unset), (migrated.DisplayName, accepted.DisplayName, migrated.Status));
+        Assert.Equal(
+            (cluster.Silos[0].Address.ToString(), cluster.Silos[1].Address.ToString(), "management", "migrated"),
+            (migrated.GetTagItem("actoredge.migration.source"), migrated.GetTagItem("actoredge.migration.target"), migrated.GetTagItem("actoredge.migration.trigger"), migrated.GetTagItem("actoredge.migration.outcome")));
+        Assert.Equal(["idle", "dehydrated", "exported", "handed over"], migrated.Events.Select(e => e.Name));
+        Assert.Equal((migrated.TraceId, migrated.SpanId, ActivityStatusCode.Unset), (accepted.TraceId, accepted.ParentSpanId, accepted.Status));
+        Assert.Equal(cluster.Silos[0].Address.ToString(), accepted.GetTagItem("actoredge.migration.source"));
+        Assert.IsType<double>(accepted.GetTagItem("actoredge.migration.import_ms"));
+
+        Assert.Equal((ActivityStatusCode.Error, "failed"), (failed.Status, failed.GetTagItem("actoredge.migration.outcome")));
+        Assert.Equal(["idle", "dehydrated", "exported"], failed.Events.Select(e => e.Name));
+        Assert.Equal((failed.TraceId, failed.SpanId, ActivityStatusCode.Error), (refused.TraceId, refused.ParentSpanId, refused.Status));
+        Assert.Contains("refuses imports", refused.StatusDescription);
+        Assert.NotEqual(migrated.TraceId, failed.TraceId);
+        stores.For(0).FailImports = false;
+        Assert.Equal(2, await grain.Call("c", 2));
     }
 
     [Fact]

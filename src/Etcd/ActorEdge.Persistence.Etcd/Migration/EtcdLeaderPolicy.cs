@@ -47,13 +47,18 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
     private readonly SemaphoreSlim _deciding = new(1, 1);
     private IReadOnlyList<EtcdMember>? _members;
     // The last claim this silo made or read: until its cool-down ends, asks for another member are
-    // refused without a round trip (8 grains moving together asked one by one, three calls each).
-    // A reference, so a reader outside the decision's lock never sees a member with another claim's time.
+    // refused without a round trip (8 grains moving together asked one by one, three calls each),
+    // and so are asks for its member once the leader was seen there (Settled). A reference, so a
+    // reader outside the decision's lock never sees a member with another claim's time.
     private volatile Claim? _lastClaim;
     private int _decisions;
+    private int _roundTrips;
 
     /// <summary>How many asks went to etcd to decide (the others were answered from the last claim or found the move done).</summary>
     internal int Decisions => Volatile.Read(ref _decisions);
+
+    /// <summary>How many calls to etcd the policy made (member lists, statuses, claims, moves).</summary>
+    internal int RoundTrips => Volatile.Read(ref _roundTrips);
 
     /// <summary>The key holding the last claim.</summary>
     internal string ClaimKey { get; } = prefix + "/.actoredge/leader-move";
@@ -64,16 +69,28 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
     /// <summary>Moves the etcd leader to the member on <paramref name="node"/> if the policy allows.</summary>
     public async Task<LeaderMoveOutcome> MoveToNodeAsync(string node, CancellationToken cancellationToken)
     {
-        // A claim for another member still cooling down refuses this move whoever leads now; a claim
-        // for this one goes on to the check below (the move is most likely done).
-        if (_lastClaim is { } last && last.Member != MemberOf(node) && CoolingDown(last.At, timeProvider.GetUtcNow()))
+        // A claim for another member still cooling down refuses this move whoever leads now. A claim
+        // for this one whose move was seen done answers too: no silo moves the leader within a
+        // cool-down, so it is still there (unless an election moved it since, which no silo would
+        // undo before the cool-down ends either). The migrations that come back to the leader's
+        // node then ask etcd nothing, on the hand-over's path or before it.
+        var name = MemberOf(node);
+        if (_lastClaim is { } last && CoolingDown(last.At, timeProvider.GetUtcNow()))
         {
-            return LeaderMoveOutcome.CoolingDown;
+            if (last.Member != name)
+            {
+                return LeaderMoveOutcome.CoolingDown;
+            }
+            if (last.Settled)
+            {
+                return LeaderMoveOutcome.AlreadyLeader;
+            }
         }
         // Most asks find the move done (grains migrate in groups): answer those from the nearest
         // member without queueing behind the one decision in progress.
-        if (await FindMemberAsync(MemberOf(node), cancellationToken).ConfigureAwait(false) is { } member && await LeadsAsync(member, cancellationToken).ConfigureAwait(false))
+        if (await FindMemberAsync(name, cancellationToken).ConfigureAwait(false) is { } member && await LeadsAsync(member, cancellationToken).ConfigureAwait(false))
         {
+            SettleClaimOf(name);
             return LeaderMoveOutcome.AlreadyLeader;
         }
         await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -98,6 +115,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         }
         if (await LeadsAsync(member, cancellationToken).ConfigureAwait(false))
         {
+            SettleClaimOf(name);
             return LeaderMoveOutcome.AlreadyLeader;
         }
         var cooldown = options.LeaderMoveCooldown;
@@ -107,6 +125,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
             // A serializable read (the nearest member, no quorum round): a stale claim only makes the
             // transaction below fail its compare, which counts as a lost claim; the leader then stays.
             Interlocked.Increment(ref _decisions);
+            Interlocked.Increment(ref _roundTrips);
             var claim = await client.GetValueAsync(ClaimKey, serializable: true, cancellationToken).ConfigureAwait(false);
             if (claim is not null && TryParseClaim(claim.ValueString, out var claimedMember, out var at))
             {
@@ -121,6 +140,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
                 ? EtcdCompare.CreateRevision(ClaimKey, EtcdCompareResult.Equal, 0)
                 : EtcdCompare.ModRevision(ClaimKey, EtcdCompareResult.Equal, claim.ModRevision);
             var value = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{name} {now.ToUnixTimeMilliseconds()}"));
+            Interlocked.Increment(ref _roundTrips);
             var won = await client.TxnAsync(new EtcdTxn().If(guard).Then(EtcdOp.Put(ClaimKey, value)), cancellationToken).ConfigureAwait(false);
             if (!won.Succeeded)
             {
@@ -129,7 +149,9 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
             }
             _lastClaim = new Claim(name, now);
         }
+        Interlocked.Increment(ref _roundTrips);
         await client.MoveLeaderAsync(member.Id, cancellationToken).ConfigureAwait(false);
+        SettleClaimOf(name);
         LogInformationMoved(logger, name, node);
         return LeaderMoveOutcome.Moved;
     }
@@ -140,6 +162,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
     /// </summary>
     private async Task<bool> LeadsAsync(EtcdMember member, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _roundTrips);
         try
         {
             return (await client.StatusAsync(options.LocalMember ?? client.Endpoints[0], cancellationToken).ConfigureAwait(false)).Leader == member.Id;
@@ -148,6 +171,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         {
             // This node's member is down or cut off: the rest of the cluster still decides.
         }
+        Interlocked.Increment(ref _roundTrips);
         return (await client.StatusAsync(null, cancellationToken).ConfigureAwait(false)).Leader == member.Id;
     }
 
@@ -158,7 +182,20 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
         return age < options.LeaderMoveCooldown && age > -options.LeaderMoveCooldown;
     }
 
-    private sealed record Claim(string Member, DateTimeOffset At);
+    /// <summary>The leader was seen at the last claim's member, or moved there by this silo: that claim is settled.</summary>
+    private void SettleClaimOf(string member)
+    {
+        // Compare-and-swap: a decision may have replaced the claim meanwhile, and must not be undone.
+        if (_lastClaim is { Member: var claimed, Settled: false } last && claimed == member)
+        {
+            Interlocked.CompareExchange(ref _lastClaim, last with { Settled = true }, last);
+        }
+    }
+
+    /// <param name="Member">The member the leader was moved to.</param>
+    /// <param name="At">When, by the claiming silo's clock.</param>
+    /// <param name="Settled">Whether this silo has seen the leader there (or moved it there) since.</param>
+    private sealed record Claim(string Member, DateTimeOffset At, bool Settled = false);
 
     internal static bool TryParseClaim(string value, out string member, out DateTimeOffset at)
     {
@@ -182,6 +219,7 @@ internal sealed partial class EtcdLeaderPolicy(EtcdClient client, string prefix,
             var members = _members;
             if (members is null || attempt == 1)
             {
+                Interlocked.Increment(ref _roundTrips);
                 members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
                 _members = members;
             }

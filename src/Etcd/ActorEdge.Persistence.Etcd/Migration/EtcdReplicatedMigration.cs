@@ -18,9 +18,10 @@ namespace ActorEdge.Persistence.Etcd.Migration;
 /// <item>"leader-move" (source, after dehydration): move the etcd leader to the member on the target's node, as the
 /// <see cref="EtcdLeaderPolicy"/> allows, so the grain's writes commit from its own node. A move
 /// that fails is logged, not thrown: leadership is about latency, the migration is safe without it.</item>
-/// <item>"catch-up" (target): wait until the local member has applied the ETag's revision, so the
-/// target's first reads are served locally (see the checked reads of <see cref="EtcdGrainStorage"/>).
-/// Bounded by <see cref="EtcdStorageOptions.CatchUpTimeout"/>; past it the hand-over is refused.</item>
+/// <item>"catch-up" (target): nothing by default; reads are checked (see <see cref="EtcdGrainStorage"/>),
+/// so a member that lags is not read. With <see cref="EtcdStorageOptions.AwaitCatchUp"/>, wait until
+/// the local member has applied the ETag's revision, so the target's first reads are served locally,
+/// bounded by <see cref="EtcdStorageOptions.CatchUpTimeout"/>; past it the hand-over is refused.</item>
 /// <item>complete: nothing, the record never moved.</item>
 /// </list>
 /// </remarks>
@@ -100,7 +101,10 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             return;
         }
         var revision = EtcdGrainStorage.ExpectedRevision(Storage.KeyOf(migration.StateName, migration.GrainId), migration.ETag, "Import");
-        await WaitForRevisionAsync(migration, revision, cancellationToken).ConfigureAwait(false);
+        if (Storage.Options.AwaitCatchUp)
+        {
+            await WaitForRevisionAsync(migration, revision, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public override Task CompleteAsync(StateMigration migration, CancellationToken cancellationToken) => Task.CompletedTask;

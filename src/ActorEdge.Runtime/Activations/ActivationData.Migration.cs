@@ -19,10 +19,13 @@ internal sealed partial class ActivationData
     /// <summary>The target of the hand-over in flight and the connection it went on, while requests that arrive follow it there at once.</summary>
     private (SiloAddress Target, Connection Connection)? _handingOverTo;
 
-    /// <summary>Asks the activation to migrate once idle (any thread); completes when it has moved, or why it did not.</summary>
-    public Task<MigrationOutcome> MigrateAsync(SiloAddress? target, MigrationTrigger trigger)
+    /// <summary>
+    /// Asks the activation to migrate once idle (any thread); completes when it has moved, or why it
+    /// did not. <paramref name="traceParent"/>: the span of the call that asked, if traced.
+    /// </summary>
+    public Task<MigrationOutcome> MigrateAsync(SiloAddress? target, MigrationTrigger trigger, string? traceParent = null)
     {
-        var request = new PendingMigration(target, trigger, _runtime.TimeProvider.GetTimestamp());
+        var request = new PendingMigration(target, trigger, _runtime.TimeProvider.GetTimestamp(), traceParent);
         _scheduler.Post(static state =>
         {
             var (activation, pending) = ((ActivationData, PendingMigration))state!;
@@ -33,7 +36,8 @@ internal sealed partial class ActivationData
 
     void IGrainContext.MigrateOnIdle(SiloAddress? target)
     {
-        var request = new PendingMigration(target, MigrationTrigger.Grain, _runtime.TimeProvider.GetTimestamp());
+        // Called inside a grain call: its span asked for the migration.
+        var request = new PendingMigration(target, MigrationTrigger.Grain, _runtime.TimeProvider.GetTimestamp(), Activity.Current?.Id);
         if (_scheduler.IsCurrent)
         {
             RequestMigration(request);
@@ -365,7 +369,7 @@ internal sealed partial class ActivationData
             return null;
         }
         var activity = ActorEdgeInstruments.ActivitySource.StartActivity($"migrate {ClassInfo.GrainType}", ActivityKind.Internal,
-            migration.TraceParent, startTime: _runtime.TimeProvider.GetUtcNow() - decision);
+            migration.TraceParent, startTime: DateTimeOffset.UtcNow - decision);
         activity?.SetTag("actoredge.grain", GrainId.ToString());
         activity?.SetTag("actoredge.migration.source", Silo.ToString());
         activity?.SetTag("actoredge.migration.target", target.ToString());

@@ -325,6 +325,8 @@ internal sealed partial class ActivationData : IGrainContext
             var previousActivity = Activity.Current;
             if (ActorEdgeInstruments.ActivitySource.HasListeners())
             {
+                // A request without a trace starts one: whatever span this thread carries is not its parent.
+                Activity.Current = null;
                 sink.Activity = ActorEdgeInstruments.ActivitySource.StartActivity(
                     _runtime.DescribeMethod(message.InterfaceId, message.MethodId), ActivityKind.Server, message.TraceParent);
                 sink.Activity?.SetTag("actoredge.grain", GrainId.ToString());

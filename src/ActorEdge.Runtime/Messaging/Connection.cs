@@ -182,8 +182,13 @@ internal sealed partial class Connection
     {
         Peer = peer;
         _handler = handler;
-        _ = ReadLoopAsync();
-        _ = WriteLoopAsync();
+        // The loops outlive whatever opened the connection: they must not carry its ambient state
+        // (its trace span, above all) into every message they handle for the connection's life.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(ReadLoopAsync);
+            _ = Task.Run(WriteLoopAsync);
+        }
     }
 
     private async Task ReadLoopAsync()

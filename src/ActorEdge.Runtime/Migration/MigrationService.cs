@@ -329,7 +329,7 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         var outcome = MigrationOutcome.NotActive;
         if (runtime.Catalog.TryGetActivation(grainId, out var activation))
         {
-            outcome = await activation!.MigrateAsync(target, MigrationTrigger.Management).ConfigureAwait(false);
+            outcome = await activation!.MigrateAsync(target, MigrationTrigger.Management, request.TraceParent).ConfigureAwait(false);
         }
         var payload = new PooledBuffer();
         var w = new Writer(payload);

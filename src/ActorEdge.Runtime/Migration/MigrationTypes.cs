@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ActorEdge.Runtime.Migration;
 
 /// <summary>What started a migration (the "trigger" tag of the migration metrics).</summary>
@@ -25,7 +23,7 @@ internal enum MigrationOutcome
 }
 
 /// <summary>A migration asked of an activation, waiting for it to become idle.</summary>
-internal sealed class PendingMigration(SiloAddress? target, MigrationTrigger trigger, long requestedAtTimestamp)
+internal sealed class PendingMigration(SiloAddress? target, MigrationTrigger trigger, long requestedAtTimestamp, string? traceParent)
 {
     private List<TaskCompletionSource<MigrationOutcome>>? _followers;
 
@@ -39,8 +37,8 @@ internal sealed class PendingMigration(SiloAddress? target, MigrationTrigger tri
 
     public long RequestedAtTimestamp { get; } = requestedAtTimestamp;
 
-    /// <summary>The trace span that asked for the migration (a grain call's, for MigrateOnIdle), the migration span's parent.</summary>
-    public string? TraceParent { get; } = Activity.Current?.Id;
+    /// <summary>The trace span that asked for the migration (the grain call that called MigrateOnIdle, the management call), the migration span's parent.</summary>
+    public string? TraceParent { get; } = traceParent;
 
     public TaskCompletionSource<MigrationOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -54,8 +54,11 @@ internal sealed partial class EtcdGrainStorage
         return result.Kvs.Count == 0 ? null : result.Kvs[0];
     }
 
+    /// <summary>Whether the key's stored revision may be above the activation's ETag, so its next read is linearizable.</summary>
+    internal bool IsUnbounded(string key) => !_unbounded.IsEmpty && _unbounded.ContainsKey(key);
+
     // Only the migration modes read checked. A write that succeeds makes the ETag the stored revision again.
-    private void ForgetLowerBound(string key)
+    internal void ForgetLowerBound(string key)
     {
         if (_options.Migration != EtcdMigrationMode.None)
         {

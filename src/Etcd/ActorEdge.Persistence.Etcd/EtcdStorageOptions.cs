@@ -80,9 +80,9 @@ public sealed class EtcdStorageOptions
     /// that the grain's first reads of its state are served by that member. Correctness does not
     /// need it: reads are checked (a member that has not applied the activation's ETag is not
     /// read; the read goes linearizable), writes go to the leader, and the in-memory state travels
-    /// with the grain. Waiting puts the slowest follower's replication lag on every held call
-    /// (tens of ms typically; 80-95 ms seen when a follower's fsync stalled, in the thesis
-    /// benchmark), for reads that most grains never make after activation.
+    /// with the grain. Waiting puts the target member's replication lag on every call held by the
+    /// migration (3-10 ms typically in the thesis benchmark, 78-94 ms when the member's fsync
+    /// lagged), for reads that most grains never make after activation.
     /// <value>Default false: the hand-over does not wait.</value>
     /// </summary>
     public bool AwaitCatchUp { get; set; }

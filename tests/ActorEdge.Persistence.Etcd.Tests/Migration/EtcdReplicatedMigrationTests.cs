@@ -291,6 +291,39 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task HandOver_AfterAWriteWasRefused_TheTargetsNextReadIsLinearizable()
+    {
+        await using var n0 = etcd.Replicated(_prefix, "n0");
+        await using var n1 = etcd.Replicated(_prefix, "n1", o => o.AwaitCatchUp = true);
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await n0.WriteStateAsync("s", _grain, state);
+        var clean = await n0.ExportAsync(new StateMigration(_grain, "s", state.ETag, Source, Target, TargetNode: null), CancellationToken.None);
+        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => n0.WriteStateAsync("s", _grain, stale));
+
+        // The source no longer knows the stored revision is its ETag's; the target must not assume it either.
+        var exported = await n0.ExportAsync(Migration(state.ETag, "n1"), CancellationToken.None);
+        await n1.ImportAsync(Migration(state.ETag, "n1"), exported, CancellationToken.None);
+        var handedOver = new GrainState<ConformanceState>(new ConformanceState()) { ETag = state.ETag };
+        await n1.ReadStateAsync("s", _grain, handedOver);
+        await n1.ReadStateAsync("s", _grain, handedOver);
+
+        Assert.Equal((0, 1), (clean.Length, exported.Length));
+        Assert.Equal((1, state.ETag), (handedOver.State.Count, handedOver.ETag));
+        Assert.Equal((1L, 1L), (n1.Storage.LocalReads, n1.Storage.LinearizableReads));
+    }
+
+    [Fact]
+    public async Task Import_UnknownExport_RefusesTheHandOverWithAClearError()
+    {
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+
+        var e = await Assert.ThrowsAsync<EtcdStorageException>(() => n1.ImportAsync(Migration("5", "n1"), new byte[] { 7, 0 }, CancellationToken.None));
+
+        Assert.Contains("carries an export this provider does not know (2 bytes, first 7)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_NoETag_CompletesAtOnce()
     {
         await using var n1 = etcd.Replicated(_prefix, "n1");

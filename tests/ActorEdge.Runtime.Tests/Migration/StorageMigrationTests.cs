@@ -94,7 +94,7 @@ public sealed class StorageMigrationTests
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == "ActorEdge",
+            ShouldListenTo = source => source.Name is "ActorEdge" or "ActorEdge.Tests.Migration",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             SampleUsingParentId = (ref ActivityCreationOptions<string> _) => ActivitySamplingResult.AllDataAndRecorded,
             // Grain calls are spans too (tagged with their grain): only the migration's are kept.
@@ -109,7 +109,14 @@ public sealed class StorageMigrationTests
         ActivitySource.AddActivityListener(listener);
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
 
-        Assert.True(await management.MigrateAsync(id, cluster.Silos[1].Address));
+        // Asked from a traced call (through the management grain): the migration joins its trace.
+        using var test = new ActivitySource("ActorEdge.Tests.Migration");
+        ActivityTraceId asked;
+        using (var caller = test.StartActivity("asks for the migration"))
+        {
+            asked = caller!.TraceId;
+            Assert.True(await cluster.Silos[0].GrainFactory.GetGrain<IManagementGrain>(0).MigrateAsync(id, cluster.Silos[1].Address));
+        }
         await Wait.UntilAsync(() => spans.Count == 2, "the migration's two spans to end");
         stores.For(0).FailImports = true;
         await Assert.ThrowsAsync<GrainException>(() => management.MigrateAsync(id, cluster.Silos[0].Address));
@@ -122,6 +129,7 @@ public sealed class StorageMigrationTests
             (cluster.Silos[0].Address.ToString(), cluster.Silos[1].Address.ToString(), "management", "migrated"),
             (migrated.GetTagItem("actoredge.migration.source"), migrated.GetTagItem("actoredge.migration.target"), migrated.GetTagItem("actoredge.migration.trigger"), migrated.GetTagItem("actoredge.migration.outcome")));
         Assert.Equal(["idle", "dehydrated", "exported", "handed over"], migrated.Events.Select(e => e.Name));
+        Assert.Equal(asked, migrated.TraceId);
         Assert.Equal((migrated.TraceId, migrated.SpanId, ActivityStatusCode.Unset), (accepted.TraceId, accepted.ParentSpanId, accepted.Status));
         Assert.Equal(cluster.Silos[0].Address.ToString(), accepted.GetTagItem("actoredge.migration.source"));
         Assert.IsType<double>(accepted.GetTagItem("actoredge.migration.import_ms"));

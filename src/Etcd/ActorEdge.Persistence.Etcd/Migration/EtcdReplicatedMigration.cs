@@ -22,6 +22,8 @@ namespace ActorEdge.Persistence.Etcd.Migration;
 /// so a member that lags is not read. With <see cref="EtcdStorageOptions.AwaitCatchUp"/>, wait until
 /// the local member has applied the ETag's revision, so the target's first reads are served locally,
 /// bounded by <see cref="EtcdStorageOptions.CatchUpTimeout"/>; past it the hand-over is refused.</item>
+/// <item>The export is empty, or one byte when the state's last write or clear failed (its stored
+/// revision may be above the ETag): the target then reads that key linearizably too.</item>
 /// <item>complete: nothing, the record never moved.</item>
 /// </list>
 /// </remarks>
@@ -58,12 +60,20 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
         return migration.TargetNode is { } node ? MoveLeaderAsync(node, migration.GrainId, cancellationToken) : Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The export of a state whose last write or clear failed, was cancelled or was refused: its
+    /// stored revision may be above the ETag that travels, so the target must not bound its next
+    /// read by it either. Any other export is empty.
+    /// </summary>
+    private static readonly ReadOnlyMemory<byte> Unbounded = new byte[] { 1 };
+
     public override async Task<ReadOnlyMemory<byte>> ExportAsync(StateMigration migration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        var exported = Storage.IsUnbounded(Storage.KeyOf(migration.StateName, migration.GrainId)) ? Unbounded : ReadOnlyMemory<byte>.Empty;
         if (migration.TargetNode is not { } node)
         {
-            return ReadOnlyMemory<byte>.Empty;
+            return exported;
         }
         if (Storage.Options.AwaitLeaderMove)
         {
@@ -74,7 +84,7 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             // The hand-over goes on at once; the grain's first writes at the target may still go to the old leader.
             PendingLeaderMove = Task.Run(() => MoveLeaderAsync(node, migration.GrainId, CancellationToken.None), CancellationToken.None);
         }
-        return ReadOnlyMemory<byte>.Empty;
+        return exported;
     }
 
     /// <summary>The last leader move started in the background (<see cref="EtcdStorageOptions.AwaitLeaderMove"/> false).</summary>
@@ -96,11 +106,21 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
     public override async Task ImportAsync(StateMigration migration, ReadOnlyMemory<byte> exported, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(migration);
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        if (!exported.IsEmpty)
+        {
+            if (!exported.Span.SequenceEqual(Unbounded.Span))
+            {
+                throw new EtcdStorageException(string.Create(CultureInfo.InvariantCulture,
+                    $"etcd grain storage '{Storage.Name}': the hand-over of state '{migration.StateName}' of {migration.GrainId} from {migration.Source} carries an export this provider does not know ({exported.Length} bytes, first {exported.Span[0]}): the source runs another version or another provider under this name. The hand-over is refused; the grain stays there."));
+            }
+            Storage.ForgetLowerBound(key);
+        }
         if (migration.ETag is null)
         {
             return;
         }
-        var revision = EtcdGrainStorage.ExpectedRevision(Storage.KeyOf(migration.StateName, migration.GrainId), migration.ETag, "Import");
+        var revision = EtcdGrainStorage.ExpectedRevision(key, migration.ETag, "Import");
         if (Storage.Options.AwaitCatchUp)
         {
             await WaitForRevisionAsync(migration, revision, cancellationToken).ConfigureAwait(false);

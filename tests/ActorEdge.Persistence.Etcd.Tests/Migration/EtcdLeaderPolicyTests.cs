@@ -60,6 +60,8 @@ public sealed class EtcdLeaderPolicyTests(ThreeNodeEtcdFixture etcd) : IClassFix
         await Reset("n0");
         Assert.Equal(LeaderMoveOutcome.Moved, await n0.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));
         var afterTheMove = n0.LeaderPolicy.RoundTrips;
+        // A linearizable read through n1's member: it has applied the claim, which n1's policy reads serializably.
+        Assert.NotNull(await n1.Storage.Client.GetValueAsync(n1.LeaderPolicy.ClaimKey));
         // A silo that learns of the claim sees the leader there once, then asks nothing more.
         Assert.Equal(LeaderMoveOutcome.CoolingDown, await n1.LeaderPolicy.MoveToNodeAsync("n0", CancellationToken.None));
         Assert.Equal(LeaderMoveOutcome.AlreadyLeader, await n1.LeaderPolicy.MoveToNodeAsync("n1", CancellationToken.None));

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorEdge.Testbed.Thesis;
 
 /// <summary>
-/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--rate R] [--migrations M [--every S]] [--runs N] [--cold] [--csv path]</c> and
+/// <c>thesis [--strategy S | --flavour F] [--seconds N] [--pairs P] [--rate R] [--migrations M [--every S]] [--runs N] [--cold] [--trace N] [--csv path]</c> and
 /// <c>thesis-sweep [--flavour F] [--sizes 1024,102400,...] [--mbits 10,100,1000] [--reps N] [--csv path]</c>.
 /// </summary>
 internal static class ThesisCommand

@@ -17,7 +17,7 @@ namespace ActorEdge.Testbed.Thesis;
 /// A rate paces each loop at that many calls per second (a steady caller, as sensors are): the
 /// disruption a migration causes is then measured on a machine that is not saturated.
 /// </remarks>
-internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt, int Migrations, double Every, double Rate)
+internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, double WarmupSeconds, double MigrateAt, int Migrations, double Every, double Rate, int Trace)
 {
     public static ScenarioOptions Parse(string[] args) => new(
         Math.Max(4, Cli.Int(args, "--seconds", 20)),
@@ -27,7 +27,8 @@ internal sealed record ScenarioOptions(int Seconds, int Pairs, int ValueBytes, d
         0.4,
         Math.Max(1, Cli.Int(args, "--migrations", 1)),
         Math.Max(0.2, Cli.Double(args, "--every", 1.0)),
-        Math.Max(0, Cli.Double(args, "--rate", 0)));
+        Math.Max(0, Cli.Double(args, "--rate", 0)),
+        Math.Max(0, Cli.Int(args, "--trace", 0)));
 
     /// <summary>How the loops call: closed, or paced at <see cref="Rate"/>.</summary>
     public string Pace => Rate > 0
@@ -131,6 +132,11 @@ internal static class ThesisScenario
             await grains.Consumer(silo.GrainFactory, warm + "-reader").Read(warm).ConfigureAwait(false);
         }
 
+        // Each loop's grain, as the runtime's spans name it (--trace).
+        var loopGrains = Enumerable.Range(0, 2 * options.Pairs)
+            .Select(l => (l % 2 == 0 ? IdOf(grains.Producer(source.GrainFactory, producerKeys[l / 2])) : IdOf(grains.Consumer(source.GrainFactory, consumerKeys[l / 2]))).ToString())
+            .ToArray();
+        using var trace = options.Trace > 0 ? new HeldCallTrace() : null;
         var driver = source.GrainFactory;
         var clock = Stopwatch.StartNew();
         var warmup = options.WarmupSeconds;
@@ -162,6 +168,7 @@ internal static class ThesisScenario
                     }
                     var start = Now();
                     var ok = true;
+                    using var span = trace is null ? null : HeldCallTrace.StartCall(loopGrains[loop]);
                     try
                     {
                         if (isWrite)
@@ -245,6 +252,7 @@ internal static class ThesisScenario
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        trace?.Print(options.Trace, log);
         // Everything runs in this one process: a collection pauses the three silos, the proxies and the driver at once.
         log($"    {GcTotals.Now().Since(gcAtStart, clock.Elapsed.TotalSeconds - warmup)}");
         if (replication.Describe() is { } totals)

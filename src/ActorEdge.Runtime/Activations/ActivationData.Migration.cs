@@ -292,6 +292,7 @@ internal sealed partial class ActivationData
                 // Taken before the hand-over is sent: if it is open, the hand-over goes on it (or it has closed).
                 var connection = _runtime.MessageCenter.OpenConnectionTo(target);
                 var handOver = _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger);
+                activity?.AddEvent(new ActivityEvent("hand-over sent"));
                 FollowHandOver(target, connection, handOver);
                 (moved, import, directory) = await handOver.ConfigureAwait(true);
             }

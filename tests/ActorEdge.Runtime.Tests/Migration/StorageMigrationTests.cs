@@ -128,14 +128,14 @@ public sealed class StorageMigrationTests
         Assert.Equal(
             (cluster.Silos[0].Address.ToString(), cluster.Silos[1].Address.ToString(), "management", "migrated"),
             (migrated.GetTagItem("actoredge.migration.source"), migrated.GetTagItem("actoredge.migration.target"), migrated.GetTagItem("actoredge.migration.trigger"), migrated.GetTagItem("actoredge.migration.outcome")));
-        Assert.Equal(["idle", "dehydrated", "exported", "handed over"], migrated.Events.Select(e => e.Name));
+        Assert.Equal(["idle", "dehydrated", "exported", "hand-over sent", "handed over"], migrated.Events.Select(e => e.Name));
         Assert.Equal(asked, migrated.TraceId);
         Assert.Equal((migrated.TraceId, migrated.SpanId, ActivityStatusCode.Unset), (accepted.TraceId, accepted.ParentSpanId, accepted.Status));
         Assert.Equal(cluster.Silos[0].Address.ToString(), accepted.GetTagItem("actoredge.migration.source"));
         Assert.IsType<double>(accepted.GetTagItem("actoredge.migration.import_ms"));
 
         Assert.Equal((ActivityStatusCode.Error, "failed"), (failed.Status, failed.GetTagItem("actoredge.migration.outcome")));
-        Assert.Equal(["idle", "dehydrated", "exported"], failed.Events.Select(e => e.Name));
+        Assert.Equal(["idle", "dehydrated", "exported", "hand-over sent"], failed.Events.Select(e => e.Name));
         Assert.Equal((failed.TraceId, failed.SpanId, ActivityStatusCode.Error), (refused.TraceId, refused.ParentSpanId, refused.Status));
         Assert.Contains("refuses imports", refused.StatusDescription);
         Assert.NotEqual(migrated.TraceId, failed.TraceId);

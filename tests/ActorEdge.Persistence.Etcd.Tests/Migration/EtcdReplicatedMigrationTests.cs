@@ -238,8 +238,8 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
         await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
         var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
         await n0.WriteStateAsync("s", _grain, state);
-        await etcd.Cluster["n2"].KillAsync();
-        try
+
+        await WhileDownAsync("n2", async () =>
         {
             var watch = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<EtcdStorageException>(() => n2.ImportAsync(Migration(state.ETag, "n2"), ReadOnlyMemory<byte>.Empty, CancellationToken.None));
@@ -248,12 +248,7 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
             Assert.Contains("it does not answer", e.Message, StringComparison.Ordinal);
             Assert.Contains("The hand-over from", e.Message, StringComparison.Ordinal);
             Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
-        }
-        finally
-        {
-            etcd.Cluster["n2"].Restart();
-            await etcd.Cluster.WaitForLeaderAsync();
-        }
+        });
     }
 
     [Fact]
@@ -262,8 +257,8 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
         await using var n0 = etcd.Replicated(_prefix, "n0");
         await using var n2 = etcd.Replicated(_prefix, "n2");
         await n0.ExportAsync(Migration(null, "n0"), CancellationToken.None);
-        await etcd.Cluster["n2"].KillAsync();
-        try
+
+        await WhileDownAsync("n2", async () =>
         {
             var state = new GrainState<ConformanceState>(new ConformanceState { Count = 9 });
             await n0.WriteStateAsync("s", _grain, state);
@@ -282,10 +277,20 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
             Assert.True(completedAtOnce);
             Assert.Equal((10, handedOver.ETag), (stored.State.Count, stored.ETag));
             Assert.True(long.Parse(handedOver.ETag!, CultureInfo.InvariantCulture) > long.Parse(state.ETag!, CultureInfo.InvariantCulture));
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> while <paramref name="node"/>'s member is killed; then restarts it and waits for a leader.</summary>
+    private async Task WhileDownAsync(string node, Func<Task> body)
+    {
+        await etcd.Cluster[node].KillAsync();
+        try
+        {
+            await body();
         }
         finally
         {
-            etcd.Cluster["n2"].Restart();
+            etcd.Cluster[node].Restart();
             await etcd.Cluster.WaitForLeaderAsync();
         }
     }

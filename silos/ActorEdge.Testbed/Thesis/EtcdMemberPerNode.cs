@@ -40,8 +40,7 @@ internal sealed class EtcdMemberPerNode : IAsyncDisposable
     public static async Task<EtcdMemberPerNode> StartAsync(int nodes, double interNodeMs, double intraNodeMs, long bytesPerSecond)
     {
         var binary = EtcdCluster.FindBinary("etcd");
-        var parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        var root = Path.Combine(parent, $"actoredge-etcd-nodes-{Environment.ProcessId}-{Guid.NewGuid():N}"[..52]);
+        var root = Path.Combine(EtcdCluster.DataParent, $"actoredge-etcd-nodes-{Environment.ProcessId}-{Guid.NewGuid():N}"[..52]);
         Directory.CreateDirectory(root);
         var members = new List<EtcdMemberProcess>();
         var links = new List<DelayingProxy>();

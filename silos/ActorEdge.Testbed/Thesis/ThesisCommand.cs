@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorEdge.Etcd.Testing;
 
 namespace ActorEdge.Testbed.Thesis;
 
@@ -15,6 +16,8 @@ internal static class ThesisCommand
         // The emulated links and the silos share 2 cores with the stores: keep the pool warm.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
+        // Every durable store on the same disk (since session 9; etcd ran on tmpfs before).
+        EtcdCluster.DataParent = Path.GetTempPath();
         return args[0] == "thesis" ? await ScenarioAsync(args).ConfigureAwait(false) : await SweepAsync(args).ConfigureAwait(false);
     }
 

@@ -81,8 +81,8 @@ public sealed class EtcdStorageOptions
     /// need it: reads are checked (a member that has not applied the activation's ETag is not
     /// read; the read goes linearizable), writes go to the leader, and the in-memory state travels
     /// with the grain. Waiting puts the target member's replication lag on every call held by the
-    /// migration (3-10 ms typically in the thesis benchmark, 78-94 ms when the member's fsync
-    /// lagged), for reads that most grains never make after activation.
+    /// migration (3-10 ms typically in the thesis benchmark, 78-94 ms when the member lagged
+    /// behind), for reads that most grains never make after activation.
     /// <value>Default false: the hand-over does not wait.</value>
     /// </summary>
     public bool AwaitCatchUp { get; set; }

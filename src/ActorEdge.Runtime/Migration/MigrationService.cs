@@ -201,7 +201,8 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
             // The directory lost track of a live activation here: its record is not to be taken from under it.
             throw new GrainException($"Silo {runtime.Local.Address} still hosts an activation of {migration.GrainId}; its state '{migration.StateName}' stays here.");
         }
-        var exported = storage is null ? ReadOnlyMemory<byte>.Empty : await storage.ExportAsync(migration, CancellationToken.None).ConfigureAwait(false);
+        // Only a provider whose record moves holds one to offer (another may export a marker, not a record).
+        var exported = storage is not { TransfersRecord: true } ? ReadOnlyMemory<byte>.Empty : await storage.ExportAsync(migration, CancellationToken.None).ConfigureAwait(false);
         var payload = new PooledBuffer();
         if (exported.Length > 0)
         {

@@ -49,7 +49,12 @@ internal sealed partial class EtcdGrainStorage
             }
         }
         var result = await _client.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
-        _unbounded.TryRemove(key, out _);
+        if (etag is not null)
+        {
+            // The owner's read (it holds the record's version): its ETag is now the stored revision.
+            // A read without one, such as another grain's read of this record, leaves the owner's bound forgotten.
+            _unbounded.TryRemove(key, out _);
+        }
         Interlocked.Increment(ref _linearizableReads);
         return result.Kvs.Count == 0 ? null : result.Kvs[0];
     }

@@ -319,6 +319,28 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     }
 
     [Fact]
+    public async Task Read_AnotherGrainsReadAfterAWriteWasRefused_LeavesTheOwnersNextReadLinearizable()
+    {
+        await using var n1 = etcd.Replicated(_prefix, "n1");
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
+        await n1.WriteStateAsync("s", _grain, state);
+        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => n1.WriteStateAsync("s", _grain, stale));
+
+        // Another grain reads the record (it has no ETag of it): linearizable, but not the owner's read.
+        var other = new GrainState<ConformanceState>(new ConformanceState());
+        await n1.ReadStateAsync("s", _grain, other);
+        var exported = await n1.ExportAsync(new StateMigration(_grain, "s", state.ETag, Source, Target, TargetNode: null), CancellationToken.None);
+        var owner = new GrainState<ConformanceState>(new ConformanceState()) { ETag = state.ETag };
+        await n1.ReadStateAsync("s", _grain, owner);
+        var exportedAfter = await n1.ExportAsync(new StateMigration(_grain, "s", owner.ETag, Source, Target, TargetNode: null), CancellationToken.None);
+
+        Assert.Equal((1, 0), (exported.Length, exportedAfter.Length));
+        Assert.Equal((1, state.ETag), (owner.State.Count, owner.ETag));
+        Assert.Equal((0L, 2L), (n1.Storage.LocalReads, n1.Storage.LinearizableReads));
+    }
+
+    [Fact]
     public async Task Import_UnknownExport_RefusesTheHandOverWithAClearError()
     {
         await using var n1 = etcd.Replicated(_prefix, "n1");

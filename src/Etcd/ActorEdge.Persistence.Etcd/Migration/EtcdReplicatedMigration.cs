@@ -112,7 +112,7 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             if (!exported.Span.SequenceEqual(Unbounded.Span))
             {
                 throw new EtcdStorageException(string.Create(CultureInfo.InvariantCulture,
-                    $"etcd grain storage '{Storage.Name}': the hand-over of state '{migration.StateName}' of {migration.GrainId} from {migration.Source} carries an export this provider does not know ({exported.Length} bytes, first {exported.Span[0]}): the source runs another version or another provider under this name. The hand-over is refused; the grain stays there."));
+                    $"etcd grain storage '{Storage.Name}': the hand-over of state '{migration.StateName}' of {migration.GrainId} from {migration.Source} carries an export this provider does not know ({exported.Length} bytes, first {exported.Span[0]}): the source runs another version or another provider under this name. The hand-over is refused; the grain is deactivated there, and its next call activates it again."));
             }
             Storage.ForgetLowerBound(key);
         }
@@ -164,7 +164,7 @@ internal sealed partial class EtcdReplicatedMigration : EtcdMigratingGrainStorag
             {
                 throw new EtcdStorageException(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"etcd grain storage '{Storage.Name}': the local etcd member {_localMember} did not catch up with revision {revision} of state '{migration.StateName}' of {migration.GrainId} within {timeout} (CatchUpTimeout): {last}. The hand-over from {migration.Source} is refused; the grain stays there."));
+                    $"etcd grain storage '{Storage.Name}': the local etcd member {_localMember} did not catch up with revision {revision} of state '{migration.StateName}' of {migration.GrainId} within {timeout} (CatchUpTimeout): {last}. The hand-over from {migration.Source} is refused; the grain is deactivated there, and its next call activates it again."));
             }
             var wait = pause < timeout - elapsed ? pause : timeout - elapsed;
             await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);

@@ -280,6 +280,22 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
         });
     }
 
+    /// <summary>Writes state 's' of the grain (Count = <paramref name="count"/>) through <paramref name="silo"/>'s provider.</summary>
+    private async Task<GrainState<ConformanceState>> WriteAsync(EtcdReplicatedMigration silo, int count)
+    {
+        var state = new GrainState<ConformanceState>(new ConformanceState { Count = count });
+        await silo.WriteStateAsync("s", _grain, state);
+        return state;
+    }
+
+    /// <summary>A write with a stale ETag, refused: the provider no longer knows the stored revision is the owner's ETag.</summary>
+    private async Task<GrainState<ConformanceState>> RefuseAStaleWriteAsync(EtcdReplicatedMigration silo)
+    {
+        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => silo.WriteStateAsync("s", _grain, stale));
+        return stale;
+    }
+
     /// <summary>Runs <paramref name="body"/> while <paramref name="node"/>'s member is killed; then restarts it and waits for a leader.</summary>
     private async Task WhileDownAsync(string node, Func<Task> body)
     {
@@ -300,11 +316,9 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     {
         await using var n0 = etcd.Replicated(_prefix, "n0");
         await using var n1 = etcd.Replicated(_prefix, "n1", o => o.AwaitCatchUp = true);
-        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
-        await n0.WriteStateAsync("s", _grain, state);
-        var clean = await n0.ExportAsync(new StateMigration(_grain, "s", state.ETag, Source, Target, TargetNode: null), CancellationToken.None);
-        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => n0.WriteStateAsync("s", _grain, stale));
+        var state = await WriteAsync(n0, count: 1);
+        var clean = await n0.ExportAsync(Migration(state.ETag, targetNode: null), CancellationToken.None);
+        await RefuseAStaleWriteAsync(n0);
 
         // The source no longer knows the stored revision is its ETag's; the target must not assume it either.
         var exported = await n0.ExportAsync(Migration(state.ETag, "n1"), CancellationToken.None);
@@ -322,18 +336,16 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     public async Task Read_AnotherGrainsReadAfterAWriteWasRefused_LeavesTheOwnersNextReadLinearizable()
     {
         await using var n1 = etcd.Replicated(_prefix, "n1");
-        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
-        await n1.WriteStateAsync("s", _grain, state);
-        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => n1.WriteStateAsync("s", _grain, stale));
+        var state = await WriteAsync(n1, count: 1);
+        await RefuseAStaleWriteAsync(n1);
 
         // Another grain reads the record (it has no ETag of it): linearizable, but not the owner's read.
         var other = new GrainState<ConformanceState>(new ConformanceState());
         await n1.ReadStateAsync("s", _grain, other);
-        var exported = await n1.ExportAsync(new StateMigration(_grain, "s", state.ETag, Source, Target, TargetNode: null), CancellationToken.None);
+        var exported = await n1.ExportAsync(Migration(state.ETag, targetNode: null), CancellationToken.None);
         var owner = new GrainState<ConformanceState>(new ConformanceState()) { ETag = state.ETag };
         await n1.ReadStateAsync("s", _grain, owner);
-        var exportedAfter = await n1.ExportAsync(new StateMigration(_grain, "s", owner.ETag, Source, Target, TargetNode: null), CancellationToken.None);
+        var exportedAfter = await n1.ExportAsync(Migration(owner.ETag, targetNode: null), CancellationToken.None);
 
         Assert.Equal((1, 0), (exported.Length, exportedAfter.Length));
         Assert.Equal((1, state.ETag), (owner.State.Count, owner.ETag));
@@ -396,10 +408,8 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
     public async Task Read_AfterAWriteWithAStaleETag_IsLinearizable()
     {
         await using var n1 = etcd.Replicated(_prefix, "n1");
-        var state = new GrainState<ConformanceState>(new ConformanceState { Count = 1 });
-        await n1.WriteStateAsync("s", _grain, state);
-        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 2 }) { ETag = "1" };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => n1.WriteStateAsync("s", _grain, stale));
+        var state = await WriteAsync(n1, count: 1);
+        var stale = await RefuseAStaleWriteAsync(n1);
 
         await n1.ReadStateAsync("s", _grain, stale);
         await n1.ReadStateAsync("s", _grain, stale);
@@ -494,5 +504,5 @@ public sealed class EtcdReplicatedMigrationTests(ThreeNodeEtcdFixture etcd, ITes
         Assert.Equal((false, "leader-move", "catch-up"), (n0.TransfersRecord, n0.ExportComponent, n0.ImportComponent));
     }
 
-    private StateMigration Migration(string? etag, string targetNode) => new(_grain, "s", etag, Source, Target, targetNode);
+    private StateMigration Migration(string? etag, string? targetNode) => new(_grain, "s", etag, Source, Target, targetNode);
 }

@@ -19,6 +19,15 @@ internal sealed partial class ActivationData
     /// <summary>The target of the hand-over in flight and the connection it went on, while requests that arrive follow it there at once.</summary>
     private (SiloAddress Target, Connection Connection)? _handingOverTo;
 
+    /// <summary>Source side: the requests that followed the hand-over in flight, which this activation owns until it is answered.</summary>
+    private List<Message>? _followed;
+
+    /// <summary>Target side: the hand-over registered this activation (requests that followed it are this activation's to serve).</summary>
+    private bool _handOverRegistered;
+
+    /// <summary>Target side: the hand-over that created this activation was refused (what followed it is the source's).</summary>
+    private bool _handOverRefused;
+
     /// <summary>
     /// Asks the activation to migrate once idle (any thread); completes when it has moved, or why it
     /// did not. <paramref name="traceParent"/>: the span of the call that asked, if traced.
@@ -57,6 +66,15 @@ internal sealed partial class ActivationData
         _scheduler.Post(static state =>
         {
             var (activation, rehydration, why) = ((ActivationData, MigrationContext, MigrationTrigger))state!;
+            // Registered: what followed the hand-over is served here, whatever happens next.
+            activation._handOverRegistered = true;
+            foreach (var item in activation._waiting)
+            {
+                if (item is Message message)
+                {
+                    message.Flags &= ~MessageFlags.FollowedHandOver;
+                }
+            }
             _ = activation.RehydrateAsync(rehydration, why);
         }, (this, context, trigger));
 
@@ -65,7 +83,10 @@ internal sealed partial class ActivationData
         _scheduler.Post(static state =>
         {
             var (activation, registered) = ((ActivationData, GrainAddress?))state!;
+            activation._handOverRefused = true;
             activation.State = ActivationState.Invalid;
+            // Marked before it leaves the catalog, so a late follower never meets neither.
+            activation._runtime.Catalog.MarkHandOverRefused(activation.GrainId);
             activation._runtime.Catalog.Remove(activation);
             // A drain may have asked it to move on meanwhile: that request ends here, or the drain waits forever.
             activation.EndPendingMigration(MigrationOutcome.NotActive);
@@ -73,6 +94,12 @@ internal sealed partial class ActivationData
             {
                 if (item is not Message message)
                 {
+                    continue;
+                }
+                if ((message.Flags & MessageFlags.FollowedHandOver) != 0)
+                {
+                    // The source still holds it and sends it again, now that this silo refused.
+                    message.ReleasePayload();
                     continue;
                 }
                 if (registered is not null)
@@ -88,6 +115,37 @@ internal sealed partial class ActivationData
             }
             activation._deactivated.TrySetResult();
         }, (this, winner));
+
+    /// <summary>
+    /// Target side, for a request that followed a hand-over here: true to take it as usual (this
+    /// activation awaits or won the hand-over; once registered, it is an ordinary request); false
+    /// when the hand-over was refused, so the source, which holds the request, sends it again.
+    /// </summary>
+    private bool TakeFollower(Message message)
+    {
+        if (_handOverRefused)
+        {
+            LogDebugFollowerDropped(_runtime.Logger, GrainId, message.CorrelationId);
+            message.ReleasePayload();
+            return false;
+        }
+        if (State != ActivationState.Rehydrating || _handOverRegistered)
+        {
+            message.Flags &= ~MessageFlags.FollowedHandOver;
+        }
+        return true;
+    }
+
+    /// <summary>Source side: sends a request behind the hand-over in flight, and keeps it until the hand-over is answered.</summary>
+    private bool TryFollow(Message message, SiloAddress target, Connection connection)
+    {
+        if (!_runtime.Router.TryFollowHandOver(message, target, connection))
+        {
+            return false;
+        }
+        (_followed ??= []).Add(message);
+        return true;
+    }
 
     private void RequestMigration(PendingMigration request)
     {
@@ -284,13 +342,14 @@ internal sealed partial class ActivationData
         var transfer = TimeSpan.Zero;
         var import = TimeSpan.Zero;
         var directory = TimeSpan.Zero;
+        Connection? connection = null;
         if (failure is null)
         {
             step = time.GetTimestamp();
             try
             {
                 // Taken before the hand-over is sent: if it is open, the hand-over goes on it (or it has closed).
-                var connection = _runtime.MessageCenter.OpenConnectionTo(target);
+                connection = _runtime.MessageCenter.OpenConnectionTo(target);
                 var handOver = _runtime.Migration.HandOverAsync(target, Address, context, migration.Trigger);
                 activity?.AddEvent(new ActivityEvent("hand-over sent"));
                 FollowHandOver(target, connection, handOver);
@@ -306,6 +365,11 @@ internal sealed partial class ActivationData
         }
 
         _migration = null;
+        if (_followed is { } followed)
+        {
+            _followed = null;
+            await SettleFollowersAsync(followed, target, connection!, moved, failure).ConfigureAwait(true);
+        }
         if (moved is null)
         {
             // Whether the target registered is unknown when the hand-over timed out: never serve
@@ -399,7 +463,7 @@ internal sealed partial class ActivationData
         {
             if (item is Message { Flags: var flags } message)
             {
-                if ((flags & MessageFlags.HeldByMigration) != 0 || !_runtime.Router.TryFollowHandOver(message, target, connection))
+                if ((flags & MessageFlags.HeldByMigration) != 0 || !TryFollow(message, target, connection))
                 {
                     return;
                 }
@@ -408,6 +472,71 @@ internal sealed partial class ActivationData
             _waiting.Dequeue();
         }
         _handingOverTo = (target, connection);
+    }
+
+    /// <summary>
+    /// Decides where the requests that followed the hand-over belong. The target runs them only once
+    /// it registered in the directory, so: accepted, they are the target's (their callers are told);
+    /// refused, the target drops them and they wait here again, ahead of what waits, to be addressed
+    /// again with it. Without an answer (the target died, or the hand-over timed out) the directory
+    /// decides: a fence (a compare-and-swap of this activation's entry to an address no activation
+    /// has) either wins, and then the target can no longer register and the requests wait here again,
+    /// or finds the target registered, and they are the target's (a caller whose target died gets the
+    /// silo's failure, as for any call in flight on a silo that dies).
+    /// </summary>
+    private async Task SettleFollowersAsync(List<Message> followed, SiloAddress target, Connection connection, GrainAddress? moved, Exception? failure)
+    {
+        var registered = moved is not null;
+        if (!registered && failure is SiloUnavailableException or TimeoutException)
+        {
+            var fence = Address with { ActivationId = Random.Shared.NextInt64(1, long.MaxValue) };
+            try
+            {
+                var holder = await _runtime.Locator.RegisterMigratedAsync(fence, Address).ConfigureAwait(true);
+                registered = holder.Silo.Equals(target);
+                if (holder.Equals(fence))
+                {
+                    await _runtime.Locator.UnregisterAsync(fence).ConfigureAwait(true);
+                }
+            }
+            catch (Exception e)
+            {
+                // Undecided: the target may have registered, so the requests are left to it.
+                LogWarningFenceFailed(_runtime.Logger, GrainId, target, e);
+                registered = true;
+            }
+        }
+        if (registered)
+        {
+            foreach (var message in followed)
+            {
+                _runtime.Router.SettleFollowed(message, target, connection.Closed.IsCompleted);
+            }
+            return;
+        }
+
+        // Taken back: the write loop must be done with them before they change and go elsewhere.
+        var waited = _runtime.TimeProvider.GetTimestamp();
+        while (!connection.Closed.IsCompleted && followed.Exists(static m => !m.Written))
+        {
+            if (_runtime.TimeProvider.GetElapsedTime(waited) > _runtime.Migration.Options.HandOverTimeout)
+            {
+                connection.Abort(new TimeoutException($"Requests that followed the hand-over of {GrainId} were not sent in time."));
+            }
+            await Task.WhenAny(connection.Closed, Task.Delay(TimeSpan.FromMilliseconds(5), _runtime.TimeProvider)).ConfigureAwait(true);
+        }
+        var behind = _waiting.ToArray();
+        _waiting.Clear();
+        foreach (var message in followed)
+        {
+            message.Flags &= ~MessageFlags.FollowedHandOver;
+            _waiting.Enqueue(message);
+        }
+        foreach (var item in behind)
+        {
+            _waiting.Enqueue(item);
+        }
+        LogDebugFollowersTakenBack(_runtime.Logger, GrainId, followed.Count, target);
     }
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>
@@ -490,6 +619,15 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "State '{StateName}' of {GrainId} migrated, but the source's copy could not be removed")]
     private static partial void LogWarningMigrationCompleteFailed(ILogger logger, string stateName, GrainId grainId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The hand-over of {GrainId} to {Target} was not answered and the directory could not tell whether the target registered; the requests that followed it are left to the target")]
+    private static partial void LogWarningFenceFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} requests that followed the hand-over of {GrainId} to {Target} wait here again: the target did not register")]
+    private static partial void LogDebugFollowersTakenBack(ILogger logger, GrainId grainId, int count, SiloAddress target);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request #{CorrelationId} for {GrainId} followed a hand-over this silo refused: dropped, its source sends it again")]
+    private static partial void LogDebugFollowerDropped(ILogger logger, GrainId grainId, long correlationId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{GrainId} stays: no other silo can take it (requested target {Target})")]
     private static partial void LogDebugMigrationNoTarget(ILogger logger, GrainId grainId, SiloAddress? target);

@@ -232,6 +232,10 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void OnReceive(Message message)
     {
+        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && !TakeFollower(message))
+        {
+            return;
+        }
         switch (State)
         {
             case ActivationState.Invalid when _activationFailure is { } failure:
@@ -251,7 +255,7 @@ internal sealed partial class ActivationData : IGrainContext
                 StartRequest(message);
                 return;
             case ActivationState.Migrating when _handingOverTo is { } handOver && (message.Flags & MessageFlags.HeldByMigration) == 0
-                && _runtime.Router.TryFollowHandOver(message, handOver.Target, handOver.Connection):
+                && TryFollow(message, handOver.Target, handOver.Connection):
                 return;
             default:
                 if (State == ActivationState.Migrating)

@@ -32,6 +32,12 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     /// <summary>Delivers a request addressed to this silo, activating the grain if needed.</summary>
     public void ReceiveRequest(Message message, bool fromNetwork = false)
     {
+        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && HandOverWasRefused(message.TargetGrain))
+        {
+            // It followed a hand-over this silo refused: its source holds it and sends it again.
+            message.ReleasePayload();
+            return;
+        }
         if (_activations.TryGetValue(message.TargetGrain, out var activation))
         {
             activation.Receive(message, fromNetwork);
@@ -58,6 +64,33 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     }
 
     /// <summary>
+    /// Grains whose last hand-over to this silo was refused, and when: requests that followed such a
+    /// hand-over and arrive late are the source's, which sends them again (see MessageFlags.FollowedHandOver).
+    /// </summary>
+    private readonly ConcurrentDictionary<GrainId, long> _refusedHandOvers = new();
+
+    /// <summary>Records that a hand-over of <paramref name="grainId"/> to this silo was refused (any thread).</summary>
+    public void MarkHandOverRefused(GrainId grainId)
+    {
+        if (_refusedHandOvers.Count >= 4096)
+        {
+            var now = runtime.TimeProvider.GetTimestamp();
+            foreach (var (id, at) in _refusedHandOvers)
+            {
+                if (runtime.TimeProvider.GetElapsedTime(at, now) > runtime.Migration.Options.HandOverTimeout)
+                {
+                    _refusedHandOvers.TryRemove(new KeyValuePair<GrainId, long>(id, at));
+                }
+            }
+        }
+        _refusedHandOvers[grainId] = runtime.TimeProvider.GetTimestamp();
+    }
+
+    // Late followers arrive within the source's hand-over budget; past it, the mark is forgotten.
+    private bool HandOverWasRefused(GrainId grainId) =>
+        _refusedHandOvers.TryGetValue(grainId, out var at) && runtime.TimeProvider.GetElapsedTime(at) <= runtime.Migration.Options.HandOverTimeout;
+
+    /// <summary>
     /// Target side of a hand-over: creates the activation (not yet serving, so requests that
     /// arrive wait in it), moves the directory entry from <paramref name="source"/> to it by
     /// compare-and-swap, and starts its rehydration. Throws, leaving nothing behind, when this
@@ -66,6 +99,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     public async Task<(GrainAddress Address, TimeSpan Import, TimeSpan Directory)> AcceptMigrationAsync(GrainAddress source, MigrationContext context, MigrationTrigger trigger, TimeSpan budget)
     {
         var grainId = source.GrainId;
+        _refusedHandOvers.TryRemove(grainId, out _);
         // The source gives up after its budget (then deactivates and readdresses what waited): past
         // three quarters of it, this silo refuses rather than register a grain the source let go of.
         var accepted = runtime.TimeProvider.GetTimestamp();

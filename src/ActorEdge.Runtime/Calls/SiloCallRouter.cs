@@ -132,23 +132,43 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     }
 
     /// <summary>
-    /// <see cref="ForwardMigrated"/> on <paramref name="connection"/> only, behind the hand-over queued
-    /// on it; false, with the request unchanged, when that connection has closed.
+    /// Sends a request behind the hand-over queued on <paramref name="connection"/>, before the target
+    /// answered it; false, with the request unchanged, when that connection has closed. The source
+    /// keeps the request (its payload is held) until the hand-over's outcome is known, then calls
+    /// <see cref="SettleFollowed"/>; the caller is not told yet, so its call still depends on the source.
     /// </summary>
     public bool TryFollowHandOver(Message request, SiloAddress target, Connection connection)
     {
         var (flags, silo) = (request.Flags, request.TargetSilo);
-        request.Flags |= MessageFlags.HeldByMigration;
+        request.Flags |= MessageFlags.HeldByMigration | MessageFlags.FollowedHandOver;
         request.TargetSilo = target;
+        request.HoldPayload();
         if (!connection.Send(request))
         {
+            request.ReleasePayload();
             (request.Flags, request.TargetSilo) = (flags, silo);
             return false;
         }
         ActorEdgeInstruments.MessagesForwarded.Add(1);
         ActorEdgeInstruments.MessagesSent.Add(1);
-        NotifySender(request, target);
         return true;
+    }
+
+    /// <summary>
+    /// The target of the hand-over a request followed registered: the caller is told where its call
+    /// runs now. A request the connection closed on before writing it is sent to the target again.
+    /// </summary>
+    public void SettleFollowed(Message request, SiloAddress target, bool connectionClosed)
+    {
+        request.Flags &= ~MessageFlags.FollowedHandOver;
+        if (connectionClosed && !request.Written)
+        {
+            // The write loop is done with it (it released its hold): the source's hold goes with the send.
+            ForwardMigrated(request, target);
+            return;
+        }
+        NotifySender(request, target);
+        request.ReleasePayload();
     }
 
     /// <summary>
@@ -220,6 +240,10 @@ internal sealed partial class SiloCallRouter(SiloRuntime runtime, MessagingOptio
     {
         switch (message.Kind)
         {
+            case MessageKind.Request when (message.Flags & MessageFlags.FollowedHandOver) != 0:
+                // It followed a hand-over: the migrating activation holds it and decides where it goes.
+                message.ReleasePayload();
+                break;
             case MessageKind.Request:
                 // Never delivered, so never executed: safe to address again once the view is updated.
                 Reroute(message, $"silo {target} is unreachable ({error.Message})");

@@ -40,6 +40,12 @@ internal enum MessageFlags : byte
     /// caller measures the disruption it saw.
     /// </summary>
     HeldByMigration = 8,
+    /// <summary>
+    /// The request followed a hand-over to its target before the target answered (see
+    /// ActivationData.FollowHandOver). Until the target registers, the source owns it: a target
+    /// that refuses drops it, and the source sends it again; the target clears the flag once it serves.
+    /// </summary>
+    FollowedHandOver = 16,
 }
 
 /// <summary>
@@ -112,10 +118,22 @@ internal sealed class Message : OutgoingRequest
         Payload = payload,
     };
 
+    // Holders of the payload besides the one that sends it (0: the sender alone); see HoldPayload.
+    private int _payloadHolds;
+
+    /// <summary>
+    /// Keeps the payload alive past the send: the write loop's release then leaves it, and the
+    /// holder releases it (or sends the message again) when done. Released by the last of them.
+    /// </summary>
+    public void HoldPayload() => Interlocked.Increment(ref _payloadHolds);
+
     public void ReleasePayload()
     {
-        Payload?.Dispose();
-        Payload = null;
+        if (Volatile.Read(ref _payloadHolds) > 0 && Interlocked.Decrement(ref _payloadHolds) >= 0)
+        {
+            return;
+        }
+        Interlocked.Exchange(ref Payload, null)?.Dispose();
     }
 
     public override string ToString() =>

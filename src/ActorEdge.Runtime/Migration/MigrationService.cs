@@ -293,6 +293,8 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         }
         catch (Exception e)
         {
+            // Before the refusal is answered: requests that followed the hand-over are its source's now.
+            runtime.Catalog.MarkHandOverRefused(source.GrainId);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             throw;
         }

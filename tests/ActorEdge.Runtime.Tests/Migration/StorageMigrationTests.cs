@@ -173,6 +173,51 @@ public sealed class StorageMigrationTests
     }
 
     [Fact]
+    public async Task MigrateAsync_TargetKilledWithRequestsThatFollowedTheHandOver_TheyRunOnceElsewhere()
+    {
+        var (cluster, stores) = await StartAsync(3);
+        await using var _ = cluster;
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
+        var (_, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
+
+        // The hand-over is on the wire: these follow it to the target, which holds them.
+        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+        await cluster.KillSiloAsync(cluster.Silos[1]);
+
+        await Assert.ThrowsAsync<GrainException>(() => migrating);
+        // Each ran once, on the grain activated again from storage (sent together, they need not run in order).
+        var answers = await Task.WhenAll(calls);
+        Assert.Equal([5, 6, 7], answers.Order());
+        var received = await grain.Received("c");
+        Assert.Equal([5, 6, 7], received.Order());
+        Assert.Equal(7, await grain.Count());
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_TargetRefusesAfterRequestsFollowedTheHandOver_EachRunsOnce()
+    {
+        var (cluster, stores) = await StartAsync(2);
+        await using var _ = cluster;
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
+        var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
+        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+
+        gate.SetException(new InvalidOperationException("the target's store fails"));
+
+        var failure = await Assert.ThrowsAsync<GrainException>(() => migrating);
+        Assert.Contains("the target's store fails", failure.Message);
+        var answers = await Task.WhenAll(calls);
+        Assert.Equal([5, 6, 7], answers.Order());
+        Assert.Equal(7, await grain.Count());
+        Assert.Equal([0], stores.Holders(id));
+        Assert.Equal(2, StrategyTracker.For(key).Activations);
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
     public async Task Activation_RecordOnTheSiloWhereTheGrainLastLived_IsFetchedAndRemovedThere()
     {
         var (cluster, stores) = await StartAsync(3);

@@ -81,6 +81,20 @@ public abstract class GrainDirectoryTestsBase
     }
 
     [Fact]
+    public async Task Register_WithPreviousOnAMissingEntry_RegistersNothingAndReturnsNull()
+    {
+        var grain = NewGrainId();
+        var first = new GrainAddress(grain, SiloA, 1);
+        await Directory.RegisterAsync(first, null);
+        await Directory.UnregisterAsync(first);
+
+        var winner = await Directory.RegisterAsync(new GrainAddress(grain, SiloB, 2), first);
+
+        Assert.Null(winner);
+        Assert.Null(await Directory.LookupAsync(grain));
+    }
+
+    [Fact]
     public async Task Unregister_Matching_Removes()
     {
         var address = new GrainAddress(NewGrainId(), SiloA, 1);

@@ -121,7 +121,7 @@ internal sealed partial class ActivationData
     /// activation awaits or won the hand-over; once registered, it is an ordinary request); false
     /// when the hand-over was refused, so the source, which holds the request, sends it again.
     /// </summary>
-    private bool TakeFollower(Message message)
+    private bool AcceptsFollower(Message message)
     {
         if (_handOverRefused)
         {
@@ -478,44 +478,17 @@ internal sealed partial class ActivationData
     /// Decides where the requests that followed the hand-over belong. The target runs them only once
     /// it registered in the directory, so: accepted, they are the target's (their callers are told);
     /// refused, the target drops them and they wait here again, ahead of what waits, to be addressed
-    /// again with it. Without an answer (the target died, or the hand-over timed out) the directory
-    /// decides: a fence (a compare-and-swap of this activation's entry to an address no activation
-    /// has) either wins, and then the target can no longer register and the requests wait here again,
-    /// or finds the target registered, and they are the target's (a caller whose target died gets the
-    /// silo's failure, as for any call in flight on a silo that dies).
+    /// again with it. Without an answer (the target died, the hand-over timed out, or its answer
+    /// could not be read) the directory decides: a fence, a compare-and-swap of this activation's
+    /// entry to an address that no activation has, either wins (the target cannot register any more,
+    /// since a swap never registers over a missing entry either) and they wait here again, or does
+    /// not, and they are left to the target (a caller whose target died gets the silo's failure, as
+    /// for any call in flight on a silo that dies).
     /// </summary>
     private async Task SettleFollowersAsync(List<Message> followed, SiloAddress target, Connection connection, GrainAddress? moved, Exception? failure)
     {
-        var registered = moved is not null;
-        if (!registered && failure is SiloUnavailableException or TimeoutException)
-        {
-            var fence = Address with { ActivationId = Random.Shared.NextInt64(1, long.MaxValue) };
-            try
-            {
-                var holder = await _runtime.Locator.RegisterMigratedAsync(fence, Address).ConfigureAwait(true);
-                registered = holder.Silo.Equals(target);
-                if (holder.Equals(fence))
-                {
-                    await _runtime.Locator.UnregisterAsync(fence).ConfigureAwait(true);
-                }
-            }
-            catch (Exception e)
-            {
-                // Undecided: the target may have registered, so the requests are left to it.
-                LogWarningFenceFailed(_runtime.Logger, GrainId, target, e);
-                registered = true;
-            }
-        }
-        if (registered)
-        {
-            foreach (var message in followed)
-            {
-                _runtime.Router.SettleFollowed(message, target, connection.Closed.IsCompleted);
-            }
-            return;
-        }
-
-        // Taken back: the write loop must be done with them before they change and go elsewhere.
+        // The write loop must be done with them before they change or go elsewhere: once the
+        // connection has closed, each was written or handed back (and its hold released).
         var waited = _runtime.TimeProvider.GetTimestamp();
         while (!connection.Closed.IsCompleted && followed.Exists(static m => !m.Written))
         {
@@ -524,6 +497,21 @@ internal sealed partial class ActivationData
                 connection.Abort(new TimeoutException($"Requests that followed the hand-over of {GrainId} were not sent in time."));
             }
             await Task.WhenAny(connection.Closed, Task.Delay(TimeSpan.FromMilliseconds(5), _runtime.TimeProvider)).ConfigureAwait(true);
+        }
+
+        var registered = moved is not null;
+        if (!registered && failure is not GrainException or SiloUnavailableException)
+        {
+            registered = !await FenceAsync(target).ConfigureAwait(true);
+        }
+        if (registered)
+        {
+            var closed = connection.Closed.IsCompleted;
+            foreach (var message in followed)
+            {
+                _runtime.Router.SettleFollowed(message, target, closed);
+            }
+            return;
         }
         var behind = _waiting.ToArray();
         _waiting.Clear();
@@ -537,6 +525,40 @@ internal sealed partial class ActivationData
             _waiting.Enqueue(item);
         }
         LogDebugFollowersTakenBack(_runtime.Logger, GrainId, followed.Count, target);
+    }
+
+    /// <summary>
+    /// True when this activation's directory entry was swapped for a fence, so a hand-over that
+    /// went unanswered can no longer register its target. The fence is removed again at once; if
+    /// that fails, the next activation of the grain on this silo replaces it (GrainLocator.RegisterAsync).
+    /// </summary>
+    private async Task<bool> FenceAsync(SiloAddress target)
+    {
+        var fence = Address with { ActivationId = Random.Shared.NextInt64(1, long.MaxValue) };
+        GrainAddress? holder;
+        try
+        {
+            holder = await _runtime.Locator.RegisterMigratedAsync(fence, Address).ConfigureAwait(true);
+        }
+        catch (Exception e)
+        {
+            LogWarningFenceFailed(_runtime.Logger, GrainId, target, e);
+            return false;
+        }
+        if (!fence.Equals(holder))
+        {
+            // The target registered (or the entry is gone: the target may have registered and died).
+            return false;
+        }
+        try
+        {
+            await _runtime.Locator.UnregisterAsync(fence).ConfigureAwait(true);
+        }
+        catch (Exception e)
+        {
+            LogWarningFenceLeft(_runtime.Logger, GrainId, e);
+        }
+        return true;
     }
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>
@@ -622,6 +644,9 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The hand-over of {GrainId} to {Target} was not answered and the directory could not tell whether the target registered; the requests that followed it are left to the target")]
     private static partial void LogWarningFenceFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The directory fence of {GrainId} could not be removed; the next activation on this silo replaces it")]
+    private static partial void LogWarningFenceLeft(ILogger logger, GrainId grainId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} requests that followed the hand-over of {GrainId} to {Target} wait here again: the target did not register")]
     private static partial void LogDebugFollowersTakenBack(ILogger logger, GrainId grainId, int count, SiloAddress target);

@@ -232,7 +232,7 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void OnReceive(Message message)
     {
-        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && !TakeFollower(message))
+        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && !AcceptsFollower(message))
         {
             return;
         }

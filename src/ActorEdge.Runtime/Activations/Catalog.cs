@@ -32,10 +32,8 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
     /// <summary>Delivers a request addressed to this silo, activating the grain if needed.</summary>
     public void ReceiveRequest(Message message, bool fromNetwork = false)
     {
-        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && HandOverWasRefused(message.TargetGrain))
+        if ((message.Flags & MessageFlags.FollowedHandOver) != 0 && !TakeFollower(message))
         {
-            // It followed a hand-over this silo refused: its source holds it and sends it again.
-            message.ReleasePayload();
             return;
         }
         if (_activations.TryGetValue(message.TargetGrain, out var activation))
@@ -91,6 +89,68 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         _refusedHandOvers.TryGetValue(grainId, out var at) && runtime.TimeProvider.GetElapsedTime(at) <= runtime.Migration.Options.HandOverTimeout;
 
     /// <summary>
+    /// Requests that followed a hand-over whose activation cannot take its place in the catalog yet
+    /// (another activation of the grain is leaving): they wait here, not in that activation, which
+    /// would serve them although the hand-over may still be refused. Guarded by its own lock.
+    /// </summary>
+    private readonly Dictionary<GrainId, List<Message>> _parkedFollowers = [];
+
+    /// <summary>For a request that followed a hand-over: false when it was dropped or parked here.</summary>
+    private bool TakeFollower(Message message)
+    {
+        if (HandOverWasRefused(message.TargetGrain))
+        {
+            // It followed a hand-over this silo refused: its source holds it and sends it again.
+            message.ReleasePayload();
+            return false;
+        }
+        lock (_parkedFollowers)
+        {
+            if (_parkedFollowers.TryGetValue(message.TargetGrain, out var parked))
+            {
+                parked.Add(message);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void ParkFollowers(GrainId grainId)
+    {
+        lock (_parkedFollowers)
+        {
+            _parkedFollowers.TryAdd(grainId, []);
+        }
+    }
+
+    /// <summary>Delivers the parked followers to the hand-over's activation, in order; or, refused, drops them (the source sends them again).</summary>
+    private void EndParking(GrainId grainId, ActivationData? into)
+    {
+        lock (_parkedFollowers)
+        {
+            if (!_parkedFollowers.Remove(grainId, out var parked))
+            {
+                return;
+            }
+            if (into is null)
+            {
+                MarkHandOverRefused(grainId);
+            }
+            foreach (var message in parked)
+            {
+                if (into is null)
+                {
+                    message.ReleasePayload();
+                }
+                else
+                {
+                    into.Receive(message);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Target side of a hand-over: creates the activation (not yet serving, so requests that
     /// arrive wait in it), moves the directory entry from <paramref name="source"/> to it by
     /// compare-and-swap, and starts its rehydration. Throws, leaving nothing behind, when this
@@ -113,30 +173,41 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             throw new GrainTypeNotFoundException($"No grain class has grain type '{grainId.Type}' on silo {runtime.Local.Address}.");
         }
         var activation = new ActivationData(grainId, classInfo!, runtime, rehydrating: true);
-        while (!_activations.TryAdd(grainId, activation))
+        try
         {
-            // A departed activation may linger for an instant; a live one means the grain is (or
-            // is being activated) here already, and the source must not hand over.
-            if (_activations.TryGetValue(grainId, out var existing) && existing.State == ActivationState.Activating)
+            while (!_activations.TryAdd(grainId, activation))
             {
-                // Most likely a request that followed a stale cache entry here: its activation
-                // loses the registration to the source and leaves. Wait for that, briefly.
-                await Task.WhenAny(existing.Deactivated, Task.Delay(budget / 2, runtime.TimeProvider)).ConfigureAwait(false);
-                if (!existing.Deactivated.IsCompleted)
+                // A departed activation may linger for an instant; a live one means the grain is (or
+                // is being activated) here already, and the source must not hand over.
+                if (_activations.TryGetValue(grainId, out var existing) && existing.State == ActivationState.Activating)
                 {
-                    throw new GrainException($"Silo {runtime.Local.Address} is activating {grainId} already.");
+                    // Most likely a request that followed a stale cache entry here: its activation
+                    // loses the registration to the source and leaves. Wait for that, briefly; what
+                    // follows the hand-over meanwhile waits for its own activation.
+                    ParkFollowers(grainId);
+                    await Task.WhenAny(existing.Deactivated, Task.Delay(budget / 2, runtime.TimeProvider)).ConfigureAwait(false);
+                    if (!existing.Deactivated.IsCompleted)
+                    {
+                        throw new GrainException($"Silo {runtime.Local.Address} is activating {grainId} already.");
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if (existing is not null && existing.State != ActivationState.Invalid)
-            {
-                throw new GrainException($"Silo {runtime.Local.Address} already has an activation of {grainId} ({existing.State}).");
-            }
-            if (existing is not null)
-            {
-                _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(grainId, existing));
+                if (existing is not null && existing.State != ActivationState.Invalid)
+                {
+                    throw new GrainException($"Silo {runtime.Local.Address} already has an activation of {grainId} ({existing.State}).");
+                }
+                if (existing is not null)
+                {
+                    _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(grainId, existing));
+                }
             }
         }
+        catch
+        {
+            EndParking(grainId, null);
+            throw;
+        }
+        EndParking(grainId, activation);
 
         // Storage first: the directory names this silo only once the state is here (Reactive) or
         // the local replica has caught up (Proactive); a failure leaves everything with the source.
@@ -156,7 +227,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         }
 
         var start = runtime.TimeProvider.GetTimestamp();
-        GrainAddress winner;
+        GrainAddress? winner;
         try
         {
             winner = await runtime.Locator.RegisterMigratedAsync(activation.Address, source).ConfigureAwait(false);
@@ -167,10 +238,10 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
             throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} failed: the grain directory is unavailable ({e.Message}).", e);
         }
         var directory = runtime.TimeProvider.GetElapsedTime(start);
-        if (!winner.Equals(activation.Address))
+        if (winner is null || !winner.Equals(activation.Address))
         {
             activation.CancelRehydration(winner);
-            throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} lost the directory compare-and-swap: the entry is {winner.Silo}, not the source {source.Silo}.");
+            throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} lost the directory compare-and-swap: the entry is {winner?.Silo.ToString() ?? "gone"}, not the source {source.Silo}.");
         }
         activation.StartRehydrated(context, trigger);
         return (activation.Address, import, directory);

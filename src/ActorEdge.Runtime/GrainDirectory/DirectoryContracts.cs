@@ -13,12 +13,14 @@ public sealed record GrainAddress(GrainId GrainId, SiloAddress Silo, long Activa
 public interface IGrainDirectory
 {
     /// <summary>
-    /// Registers <paramref name="address"/> if the grain has no entry, or if its entry equals
-    /// <paramref name="previousAddress"/> (compare-and-swap, for migration and for replacing the
-    /// entry of a dead silo). Returns the entry that holds afterwards: <paramref name="address"/>
-    /// if it won, else the existing one.
+    /// Without <paramref name="previousAddress"/>, registers <paramref name="address"/> if the grain
+    /// has no entry. With it, replaces the entry only if it equals <paramref name="previousAddress"/>
+    /// (compare-and-swap, for migration and for replacing the entry of a dead silo); a missing entry
+    /// is not replaced, so a swap that arrives after its entry was removed changes nothing. Returns
+    /// the entry that holds afterwards: <paramref name="address"/> if it won, else the existing one,
+    /// or null when a swap found no entry.
     /// </summary>
-    Task<GrainAddress> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default);
+    Task<GrainAddress?> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the entry if it equals <paramref name="address"/>.</summary>
     Task UnregisterAsync(GrainAddress address, CancellationToken cancellationToken = default);

@@ -83,8 +83,11 @@ internal sealed class GrainLocator
     public async Task<GrainAddress> RegisterAsync(GrainAddress address, CancellationToken cancellationToken = default)
     {
         var winner = await _directory.RegisterAsync(address, null, cancellationToken).ConfigureAwait(false);
-        // An entry left by a dead silo does not count: replace it atomically.
-        while (!winner.Equals(address) && _membership.IsDead(winner.Silo))
+        // Entries that name no live activation do not count: replace them atomically (a swap that
+        // finds the entry gone leaves null, and the next pass registers over the absence). They are
+        // a dead silo's, or another activation of this silo's: a silo hosts one activation of a
+        // grain at a time, and the registering one is it (a migration's fence is such an entry).
+        while (winner is null || (!winner.Equals(address) && (_membership.IsDead(winner.Silo) || winner.Silo.Equals(address.Silo))))
         {
             winner = await _directory.RegisterAsync(address, winner, cancellationToken).ConfigureAwait(false);
         }
@@ -94,12 +97,16 @@ internal sealed class GrainLocator
 
     /// <summary>
     /// Moves the grain's entry from <paramref name="previous"/> (the migration source) to
-    /// <paramref name="address"/> by compare-and-swap; returns the entry that holds afterwards.
+    /// <paramref name="address"/> by compare-and-swap; returns the entry that holds afterwards
+    /// (null: there is none, and nothing was registered).
     /// </summary>
-    public async Task<GrainAddress> RegisterMigratedAsync(GrainAddress address, GrainAddress previous, CancellationToken cancellationToken = default)
+    public async Task<GrainAddress?> RegisterMigratedAsync(GrainAddress address, GrainAddress previous, CancellationToken cancellationToken = default)
     {
         var winner = await _directory.RegisterAsync(address, previous, cancellationToken).ConfigureAwait(false);
-        UpdateCache(winner);
+        if (winner is not null)
+        {
+            UpdateCache(winner);
+        }
         return winner;
     }
 

@@ -9,7 +9,7 @@ internal sealed class InMemoryGrainDirectory : IGrainDirectory
 
     public int Count => _entries.Count;
 
-    public Task<GrainAddress> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
+    public Task<GrainAddress?> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -17,20 +17,24 @@ internal sealed class InMemoryGrainDirectory : IGrainDirectory
             {
                 if (existing.Equals(address))
                 {
-                    return Task.FromResult(existing);
+                    return Task.FromResult<GrainAddress?>(existing);
                 }
                 if (previousAddress is null || !existing.Equals(previousAddress))
                 {
-                    return Task.FromResult(existing);
+                    return Task.FromResult<GrainAddress?>(existing);
                 }
                 if (_entries.TryUpdate(address.GrainId, address, existing))
                 {
-                    return Task.FromResult(address);
+                    return Task.FromResult<GrainAddress?>(address);
                 }
+            }
+            else if (previousAddress is not null)
+            {
+                return Task.FromResult<GrainAddress?>(null);
             }
             else if (_entries.TryAdd(address.GrainId, address))
             {
-                return Task.FromResult(address);
+                return Task.FromResult<GrainAddress?>(address);
             }
         }
     }

@@ -7,7 +7,7 @@ namespace ActorEdge.Runtime.SystemTargets;
 /// <summary>The grain directory of the development primary silo, reached over the silo transport.</summary>
 internal sealed class RemoteGrainDirectory(SiloRuntime runtime, SiloAddress primary) : IGrainDirectory
 {
-    public async Task<GrainAddress> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
+    public async Task<GrainAddress?> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
     {
         var payload = new PooledBuffer();
         var w = new Writer(payload);
@@ -17,8 +17,9 @@ internal sealed class RemoteGrainDirectory(SiloRuntime runtime, SiloAddress prim
             SystemCodecs.WriteAddress(ref w, 2, previousAddress);
         }
         w.Commit();
-        return await CallForAddressAsync(SystemTargetIds.DirectoryRegister, payload, cancellationToken).ConfigureAwait(false)
-            ?? throw new GrainException("The directory answered a registration without an address.");
+        var winner = await CallForAddressAsync(SystemTargetIds.DirectoryRegister, payload, cancellationToken).ConfigureAwait(false);
+        // Only a swap may find no entry.
+        return winner is not null || previousAddress is not null ? winner : throw new GrainException("The directory answered a registration without an address.");
     }
 
     public async Task UnregisterAsync(GrainAddress address, CancellationToken cancellationToken = default)

@@ -23,17 +23,17 @@ internal sealed class EtcdGrainDirectory(EtcdSiloLease lease, bool watch = true)
 
     internal string IndexKeyOf(SiloAddress silo, GrainId grainId) => $"{_index}{silo}/{grainId.Type}/{grainId.Key}";
 
-    public async Task<GrainAddress> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
+    public async Task<GrainAddress?> RegisterAsync(GrainAddress address, GrainAddress? previousAddress, CancellationToken cancellationToken = default)
     {
         var key = KeyOf(address.GrainId);
         var value = Encode(address);
         var leaseId = await lease.GetLeaseIdAsync(cancellationToken).ConfigureAwait(false);
         var put = EtcdOp.Put(key, value, leaseId);
         var putIndex = EtcdOp.Put(IndexKeyOf(address.Silo, address.GrainId), value, leaseId);
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
             var txn = new EtcdTxn();
-            if (previousAddress is not null && attempt == 0)
+            if (previousAddress is not null)
             {
                 txn.If(EtcdCompare.Value(key, EtcdCompareResult.Equal, Encode(previousAddress))).Then(put, putIndex);
                 if (!previousAddress.Silo.Equals(address.Silo))
@@ -56,7 +56,12 @@ internal sealed class EtcdGrainDirectory(EtcdSiloLease lease, bool watch = true)
             {
                 return Decode(address.GrainId, kvs[0].Value.Span);
             }
-            // The swap found no entry at all: register it as absent on the next pass.
+            if (previousAddress is not null)
+            {
+                // A swap never registers over a missing entry (see IGrainDirectory.RegisterAsync).
+                return null;
+            }
+            // Registered as absent, then removed before the read: try again.
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ActorEdge.Hosting;
 using ActorEdge.Management;
+using ActorEdge.Runtime.GrainDirectory;
 using ActorEdge.Runtime.Tests.Infrastructure;
 using ActorEdge.Runtime.Tests.TestGrains;
 using ActorEdge.Testing.Migration;
@@ -215,6 +216,29 @@ public sealed class StorageMigrationTests
         Assert.Equal([0], stores.Holders(id));
         Assert.Equal(2, StrategyTracker.For(key).Activations);
         Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
+    public async Task Activation_DirectoryNamesAnActivationThisSiloDoesNotHave_ItIsReplaced()
+    {
+        // What a migration's fence leaves when it cannot be removed: an entry on a live silo naming
+        // an activation that silo does not host.
+        var (cluster, _) = await StartAsync(2);
+        await using var _ = cluster;
+        var key = Clusters.NewKey();
+        var grain = cluster.GrainFactory.GetGrain<IReactiveStrategyGrain>(key);
+        var id = Clusters.IdOf(grain);
+        var directory = cluster.Silos[0].Services.GetRequiredService<IGrainDirectory>();
+        var fence = new GrainAddress(id, cluster.Silos[0].Address, 12345);
+        Assert.Equal(fence, await directory.RegisterAsync(fence, null));
+
+        Assert.Equal(1, await cluster.Silos[1].GrainFactory.GetGrain<IReactiveStrategyGrain>(key).Call("c", 1));
+
+        Assert.Equal(cluster.Silos[0].Address.ToString(), await grain.Where());
+        var entry = await directory.LookupAsync(id);
+        Assert.NotNull(entry);
+        Assert.Equal(cluster.Silos[0].Address, entry.Silo);
+        Assert.NotEqual(fence.ActivationId, entry.ActivationId);
     }
 
     [Fact]

@@ -500,7 +500,7 @@ internal sealed partial class ActivationData
         }
 
         var registered = moved is not null;
-        if (!registered && failure is not GrainException or SiloUnavailableException)
+        if (!registered && failure is (not GrainException) or SiloUnavailableException)
         {
             registered = !await FenceAsync(target).ConfigureAwait(true);
         }
@@ -556,10 +556,40 @@ internal sealed partial class ActivationData
         }
         catch (Exception e)
         {
-            LogWarningFenceLeft(_runtime.Logger, GrainId, e);
+            LogDebugFenceRemovalRetried(_runtime.Logger, GrainId, 1, e.Message);
+            _ = RemoveFenceAsync(fence);
         }
         return true;
     }
+
+    /// <summary>
+    /// Removes the fence in the background after a first attempt failed (conditionally, so nothing
+    /// registered since is touched), retrying while the directory fails: a fence left on a silo
+    /// that drains would keep the grain from activating elsewhere until that silo leaves.
+    /// </summary>
+    private async Task RemoveFenceAsync(GrainAddress fence)
+    {
+        for (var attempt = 2; ; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), _runtime.TimeProvider).ConfigureAwait(false);
+            try
+            {
+                await _runtime.Locator.UnregisterAsync(fence).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (attempt < FenceRemovalAttempts)
+            {
+                LogDebugFenceRemovalRetried(_runtime.Logger, GrainId, attempt, e.Message);
+            }
+            catch (Exception e)
+            {
+                LogWarningFenceLeft(_runtime.Logger, GrainId, e);
+                return;
+            }
+        }
+    }
+
+    private const int FenceRemovalAttempts = 10;
 
     /// <summary>Runs the export of every state whose provider takes part in migration; the exports travel in <paramref name="context"/>.</summary>
     private async Task<List<(IGrainStorageMigration Storage, StateMigration Migration)>?> ExportStatesAsync(SiloAddress target, MigrationContext context, MigrationTrigger trigger)
@@ -644,6 +674,9 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The hand-over of {GrainId} to {Target} was not answered and the directory could not tell whether the target registered; the requests that followed it are left to the target")]
     private static partial void LogWarningFenceFailed(ILogger logger, GrainId grainId, SiloAddress target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Removing the directory fence of {GrainId} failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogDebugFenceRemovalRetried(ILogger logger, GrainId grainId, int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The directory fence of {GrainId} could not be removed; the next activation on this silo replaces it")]
     private static partial void LogWarningFenceLeft(ILogger logger, GrainId grainId, Exception exception);

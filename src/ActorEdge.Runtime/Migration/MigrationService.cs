@@ -263,18 +263,27 @@ internal sealed partial class MigrationService(SiloRuntime runtime, MigrationOpt
         var trigger = MigrationTrigger.Management;
         var context = new MigrationContext();
         var budget = options.HandOverTimeout;
-        var r = new Reader(request.PayloadSpan);
-        while (r.TryReadFieldHeader(out var field, out var wireType))
+        try
         {
-            switch (field)
+            var r = new Reader(request.PayloadSpan);
+            while (r.TryReadFieldHeader(out var field, out var wireType))
             {
-                case 1: source = SystemCodecs.ReadAddress(ref r, wireType); break;
-                case 2: trigger = (MigrationTrigger)r.ReadVarUInt32(); break;
-                case 3: context.ReadEntry(ref r, wireType); break;
-                case 4: context.ReadStorageExport(ref r, wireType); break;
-                case 5: budget = TimeSpan.FromTicks(r.ReadVarInt64()); break;
-                default: r.SkipField(wireType); break;
+                switch (field)
+                {
+                    case 1: source = SystemCodecs.ReadAddress(ref r, wireType); break;
+                    case 2: trigger = (MigrationTrigger)r.ReadVarUInt32(); break;
+                    case 3: context.ReadEntry(ref r, wireType); break;
+                    case 4: context.ReadStorageExport(ref r, wireType); break;
+                    case 5: budget = TimeSpan.FromTicks(r.ReadVarInt64()); break;
+                    default: r.SkipField(wireType); break;
+                }
             }
+        }
+        catch (Exception) when (source is not null)
+        {
+            // A hand-over that cannot be read is refused like any other: what followed it is the source's.
+            runtime.Catalog.MarkHandOverRefused(source.GrainId);
+            throw;
         }
         if (source is null)
         {

@@ -85,8 +85,6 @@ internal sealed partial class ActivationData
             var (activation, registered) = ((ActivationData, GrainAddress?))state!;
             activation._handOverRefused = true;
             activation.State = ActivationState.Invalid;
-            // Marked before it leaves the catalog, so a late follower never meets neither.
-            activation._runtime.Catalog.MarkHandOverRefused(activation.GrainId);
             activation._runtime.Catalog.Remove(activation);
             // A drain may have asked it to move on meanwhile: that request ends here, or the drain waits forever.
             activation.EndPendingMigration(MigrationOutcome.NotActive);

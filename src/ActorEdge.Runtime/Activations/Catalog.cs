@@ -222,7 +222,7 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         }
         catch (Exception e)
         {
-            activation.CancelRehydration(null);
+            Refuse(activation, null);
             throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} failed: its state could not be taken over ({e.Message}).", e);
         }
 
@@ -234,13 +234,13 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         }
         catch (Exception e)
         {
-            activation.CancelRehydration(null);
+            Refuse(activation, null);
             throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} failed: the grain directory is unavailable ({e.Message}).", e);
         }
         var directory = runtime.TimeProvider.GetElapsedTime(start);
         if (winner is null || !winner.Equals(activation.Address))
         {
-            activation.CancelRehydration(winner);
+            Refuse(activation, winner);
             throw new GrainException($"Migration of {grainId} to {runtime.Local.Address} lost the directory compare-and-swap: the entry is {winner?.Silo.ToString() ?? "gone"}, not the source {source.Silo}.");
         }
         activation.StartRehydrated(context, trigger);
@@ -302,6 +302,17 @@ internal sealed partial class Catalog(SiloRuntime runtime, GrainCollectionOption
         {
             activation.CancelRequest(cancellation.SendingSilo, cancellation.CorrelationId);
         }
+    }
+
+    /// <summary>
+    /// A hand-over this silo took in is refused: the refusal is recorded and the activation leaves
+    /// the catalog before the answer goes out (what waits in it is readdressed on its own scheduler).
+    /// </summary>
+    private void Refuse(ActivationData activation, GrainAddress? winner)
+    {
+        MarkHandOverRefused(activation.GrainId);
+        Remove(activation);
+        activation.CancelRehydration(winner);
     }
 
     public void Remove(ActivationData activation) =>

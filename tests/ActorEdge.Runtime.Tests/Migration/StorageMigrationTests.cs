@@ -206,6 +206,8 @@ public sealed class StorageMigrationTests
         var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
         await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
 
+        // Only the import in flight fails: the grain may activate on silo 1 again, which imports its record.
+        stores.For(1).ImportGate = null;
         gate.SetException(new InvalidOperationException("the target's store fails"));
 
         var failure = await Assert.ThrowsAsync<GrainException>(() => migrating);
@@ -215,6 +217,27 @@ public sealed class StorageMigrationTests
         Assert.Equal(7, await grain.Count());
         Assert.Equal([0], stores.Holders(id));
         Assert.Equal(2, StrategyTracker.For(key).Activations);
+        Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_HandOverTimesOutWithRequestsThatFollowedIt_TheFenceWinsAndEachRunsOnce()
+    {
+        // The target lives but does not answer within the budget: the source's fence wins, so the
+        // target can no longer register (it refuses once its import ends) and the source keeps them.
+        var (cluster, stores) = await StartAsync(2, b => b.ConfigureSilos(s => s.Services.Configure<MigrationOptions>(o => o.HandOverTimeout = TimeSpan.FromSeconds(2))));
+        await using var _ = cluster;
+        var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
+        var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
+        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+
+        await Assert.ThrowsAsync<GrainException>(() => migrating);
+        gate.SetResult();
+
+        var answers = await Task.WhenAll(calls);
+        Assert.Equal([5, 6, 7], answers.Order());
+        Assert.Equal(7, await grain.Count());
         Assert.Equal(1, StrategyTracker.For(key).MaxAlive);
     }
 

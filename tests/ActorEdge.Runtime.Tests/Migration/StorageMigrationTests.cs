@@ -63,6 +63,14 @@ public sealed class StorageMigrationTests
         return (gate, migrating);
     }
 
+    /// <summary>Calls ("c", 5..7) sent while the hand-over to silo 1 waits: they follow it there; returns once all three wait at silo 1.</summary>
+    private static async Task<Task<int>[]> FollowTheHandOverAsync(TestCluster cluster, IReactiveStrategyGrain grain, GrainId id)
+    {
+        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
+        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+        return calls;
+    }
+
     private static int IndexOf(TestCluster cluster, string address) => cluster.Silos.ToList().FindIndex(s => s.Address.ToString() == address);
 
     [Fact]
@@ -182,8 +190,7 @@ public sealed class StorageMigrationTests
         var (_, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
 
         // The hand-over is on the wire: these follow it to the target, which holds them.
-        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
-        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+        var calls = await FollowTheHandOverAsync(cluster, grain, id);
         await cluster.KillSiloAsync(cluster.Silos[1]);
 
         await Assert.ThrowsAsync<GrainException>(() => migrating);
@@ -203,8 +210,7 @@ public sealed class StorageMigrationTests
         await using var _ = cluster;
         var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
         var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
-        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
-        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+        var calls = await FollowTheHandOverAsync(cluster, grain, id);
 
         // Only the import in flight fails: the grain may activate on silo 1 again, which imports its record.
         stores.For(1).ImportGate = null;
@@ -229,8 +235,7 @@ public sealed class StorageMigrationTests
         await using var _ = cluster;
         var (key, grain, id) = await ActivateReactiveAsync(cluster, cluster.Silos[0], calls: 4);
         var (gate, migrating) = await MigrateUntilTheImportWaitsAsync(cluster, stores, id);
-        var calls = Enumerable.Range(5, 3).Select(i => grain.Call("c", i)).ToArray();
-        await Wait.UntilAsync(() => cluster.Silos[1].WaitingRequests(id) == 3, "the calls to reach the target");
+        var calls = await FollowTheHandOverAsync(cluster, grain, id);
 
         await Assert.ThrowsAsync<GrainException>(() => migrating);
         gate.SetResult();

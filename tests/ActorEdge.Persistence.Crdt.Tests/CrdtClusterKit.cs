@@ -112,6 +112,8 @@ internal sealed class CrdtClusterKit : IAsyncDisposable
         {
             Replicator(silo).AntiEntropyPaused = true;
         }
+        // A round that started before the pause could still carry the test's first writes.
+        await WaitUntilAsync(() => silos.All(s => !Replicator(s).AntiEntropyRunning), "anti-entropy rounds in flight to end");
     }
 
     /// <summary>Restores replication between <paramref name="a"/> and <paramref name="b"/>, both ways.</summary>

@@ -50,11 +50,21 @@ internal sealed partial class CrdtReplicator
                         bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false);
                         Bootstrapped = bootstrapped;
                     }
-                    if (peers.Count > 0 && !AntiEntropyPaused && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
+                    // Marked running before the pause is read (both full fences), so a test that pauses
+                    // and then sees no round running knows none will start.
+                    Interlocked.Exchange(ref _antiEntropyRunning, 1);
+                    try
                     {
-                        nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
-                        var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
-                        await TryAntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+                        if (peers.Count > 0 && !AntiEntropyPaused && _timeProvider.GetElapsedTime(nextAntiEntropy) >= TimeSpan.Zero)
+                        {
+                            nextAntiEntropy = _timeProvider.GetTimestamp() + (long)(_options.AntiEntropyInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+                            var peer = peers[(int)((uint)Interlocked.Increment(ref _antiEntropyTurn) % (uint)peers.Count)];
+                            await TryAntiEntropyAsync(peer, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        Interlocked.Exchange(ref _antiEntropyRunning, 0);
                     }
                     if (_timeProvider.GetElapsedTime(nextGarbageCollection) >= TimeSpan.Zero)
                     {

@@ -69,7 +69,21 @@ internal sealed partial class CrdtReplicator : ISystemTarget, IHostedService, IA
     internal bool DeltaLinksPaused { get; set; }
 
     /// <summary>Test hook: when set, this replica starts no anti-entropy round (it still answers them).</summary>
-    internal bool AntiEntropyPaused { get; set; }
+    internal bool AntiEntropyPaused
+    {
+        get => Volatile.Read(ref _antiEntropyPaused) != 0;
+        set => Interlocked.Exchange(ref _antiEntropyPaused, value ? 1 : 0);
+    }
+
+    private int _antiEntropyPaused;
+
+    /// <summary>
+    /// Test hook: whether an anti-entropy round started by this replica may still be running; once
+    /// <see cref="AntiEntropyPaused"/> was set and this reads false, no round runs or will start.
+    /// </summary>
+    internal bool AntiEntropyRunning => Volatile.Read(ref _antiEntropyRunning) != 0;
+
+    private int _antiEntropyRunning;
 
     /// <summary>Whether this replica tells its peers it takes dot-only deltas; false (test hook) answers as a silo of an earlier build.</summary>
     internal bool TakesDotOnly { get; set; } = true;

@@ -125,6 +125,38 @@ public sealed class EtcdNodeLocalMigrationTests(EtcdStorageFixture etcd, TwoNode
     }
 
     [Fact]
+    public async Task Export_AfterPrepare_UsesTheRecordReadAhead_UnlessTheKeyWasWrittenSince()
+    {
+        await using var source = NodeLocal(nodes.NodeA);
+        var state = new GrainState<ConformanceState>(new ConformanceState { Name = "ahead", Count = 1 });
+        await source.WriteStateAsync("s", _grain, state);
+
+        // Read ahead while the grain serves; the export, on the held path, reads nothing.
+        await source.PrepareAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((1L, 0L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+        var exported = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((1L, 0L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+        Assert.Equal(Serializer.SerializeToArray(new ConformanceState { Name = "ahead", Count = 1 }), exported[9..].ToArray());
+
+        // A write after the read ahead: the export reads the record it wrote.
+        await source.PrepareAsync(Migration(state.ETag), CancellationToken.None);
+        state.State.Count = 2;
+        await source.WriteStateAsync("s", _grain, state);
+        var written = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((3L, 0L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+        Assert.Equal(Serializer.SerializeToArray(state.State), written[9..].ToArray());
+
+        // A write refused after the read ahead (the ETag the activation holds did not move): the
+        // export does not trust what was read ahead, and reads linearizably.
+        await source.PrepareAsync(Migration(state.ETag), CancellationToken.None);
+        var stale = new GrainState<ConformanceState>(new ConformanceState { Count = 9 }) { ETag = "1" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => source.WriteStateAsync("s", _grain, stale));
+        var afterRefusal = await source.ExportAsync(Migration(state.ETag), CancellationToken.None);
+        Assert.Equal((4L, 1L), (source.Storage.LocalReads, source.Storage.LinearizableReads));
+        Assert.Equal(written.ToArray(), afterRefusal.ToArray());
+    }
+
+    [Fact]
     public async Task Export_NoRecord_ReturnsEmptyAndImportStoresNothing()
     {
         await using var source = NodeLocal(nodes.NodeA);

@@ -14,6 +14,9 @@ namespace ActorEdge.Persistence.Etcd.Migration;
 /// </summary>
 /// <remarks>
 /// <list type="number">
+/// <item>"prepare" (source, while the grain still serves): read the record ahead, so that the
+/// export, on the held path, need not; any write or clear of the key since drops what was read,
+/// and the export uses it only if its revision is still the activation's ETag.</item>
 /// <item>"flush" (source): read the record (value and mod revision) from the local etcd. Every
 /// acknowledged write is already durable there (etcd fsyncs its WAL before answering), so reading
 /// is the whole flush. The read is serializable when the member has applied the activation's ETag
@@ -59,16 +62,79 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
         return base.ReadStateAsync(stateName, grainId, grainState, cancellationToken);
     }
 
-    public override Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    // Key → the record PrepareAsync read ahead for an export. Removed by every write or clear of the
+    // key, when it starts and when it ends: a write whose outcome is unknown may have changed the
+    // record while the activation's ETag did not (an entry added after it started is gone once it ends).
+    private readonly ConcurrentDictionary<string, ReadAhead> _readAhead = new(StringComparer.Ordinal);
+
+    private const int MaxReadAhead = 1024;
+
+    private sealed class ReadAhead
     {
-        _imported.TryRemove(Storage.KeyOf(stateName, grainId), out _);
-        return base.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
+        private EtcdKeyValue? _record;
+
+        public EtcdKeyValue? Record
+        {
+            get => Volatile.Read(ref _record);
+            set => Volatile.Write(ref _record, value);
+        }
     }
 
-    public override Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    public override async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        _imported.TryRemove(Storage.KeyOf(stateName, grainId), out _);
-        return base.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
+        var key = Storage.KeyOf(stateName, grainId);
+        _imported.TryRemove(key, out _);
+        _readAhead.TryRemove(key, out _);
+        try
+        {
+            await base.WriteStateAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readAhead.TryRemove(key, out _);
+        }
+    }
+
+    public override async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = Storage.KeyOf(stateName, grainId);
+        _imported.TryRemove(key, out _);
+        _readAhead.TryRemove(key, out _);
+        try
+        {
+            await base.ClearStateAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readAhead.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Reads the record ahead while the grain still serves (see the remarks); a failure only means the export reads it.</summary>
+    public override async Task PrepareAsync(StateMigration migration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        if (migration.ETag is null)
+        {
+            return;
+        }
+        var key = Storage.KeyOf(migration.StateName, migration.GrainId);
+        if (_readAhead.Count >= MaxReadAhead)
+        {
+            // Left by migrations that ended before their export: only an optimisation is lost.
+            _readAhead.Clear();
+        }
+        var ahead = new ReadAhead();
+        _readAhead[key] = ahead;
+        try
+        {
+            ahead.Record = await Storage.ReadCheckedAsync(key, migration.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdException e)
+        {
+            _readAhead.TryRemove(new KeyValuePair<string, ReadAhead>(key, ahead));
+            LogDebugReadAheadFailed(logger, key, e.Message);
+        }
     }
 
     public override bool TransfersRecord => true;
@@ -85,9 +151,12 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
         EtcdKeyValue? kv;
         try
         {
-            // The activation's ETag bounds the record from below: a serializable read that has applied
-            // it is the latest (a linearizable one would also wait for whatever else is being applied).
-            kv = await Storage.ReadCheckedAsync(key, migration.ETag, cancellationToken).ConfigureAwait(false);
+            // Read ahead at the revision the activation still holds: nothing has written the key since.
+            // Otherwise the activation's ETag bounds the record from below: a serializable read that has
+            // applied it is the latest (a linearizable one would also wait for whatever else is being applied).
+            kv = _readAhead.TryRemove(key, out var ahead) && ahead.Record is { } record && migration.ETag == EtcdGrainStorage.FormatEtag(record.ModRevision)
+                ? record
+                : await Storage.ReadCheckedAsync(key, migration.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (EtcdException e)
         {
@@ -180,6 +249,9 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
             LogInformationKept(logger, key, revision, kvs is { Count: > 0 } ? kvs[0].ModRevision : 0);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reading {Key} ahead of its export failed ({Reason}); the export reads it")]
+    private static partial void LogDebugReadAheadFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Exported {Key} at revision {Revision} ({Bytes} bytes)")]
     private static partial void LogDebugExported(ILogger logger, string key, long revision, int bytes);

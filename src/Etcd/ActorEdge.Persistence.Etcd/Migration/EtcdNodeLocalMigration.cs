@@ -80,29 +80,32 @@ internal sealed partial class EtcdNodeLocalMigration(EtcdGrainStorage storage, I
         }
     }
 
-    public override async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    public override Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        var key = Storage.KeyOf(stateName, grainId);
-        _imported.TryRemove(key, out _);
-        _readAhead.TryRemove(key, out _);
-        try
-        {
-            await base.WriteStateAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _readAhead.TryRemove(key, out _);
-        }
+        var key = ForgetCached(stateName, grainId);
+        return ForgetReadAheadAfterAsync(key, base.WriteStateAsync(stateName, grainId, grainState, cancellationToken));
     }
 
-    public override async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    public override Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var key = ForgetCached(stateName, grainId);
+        return ForgetReadAheadAfterAsync(key, base.ClearStateAsync(stateName, grainId, grainState, cancellationToken));
+    }
+
+    /// <summary>A change of the key starts: what was imported or read ahead no longer describes it.</summary>
+    private string ForgetCached(string stateName, GrainId grainId)
     {
         var key = Storage.KeyOf(stateName, grainId);
         _imported.TryRemove(key, out _);
         _readAhead.TryRemove(key, out _);
+        return key;
+    }
+
+    private async Task ForgetReadAheadAfterAsync(string key, Task change)
+    {
         try
         {
-            await base.ClearStateAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+            await change.ConfigureAwait(false);
         }
         finally
         {
